@@ -1,0 +1,23 @@
+"""The FastAPI application: routers, static files, error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.responses import FastJSONResponse
+from app.routers import graph, meta, pages
+from app.settings import settings
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse)
+    errors.install(app)
+    for module in (meta, graph, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    return app
+
+
+app = create_app()

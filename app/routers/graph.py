@@ -1,0 +1,49 @@
+"""Trace, stream and gradient-check a program or a preset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from app.schemas.graph import GradcheckResponse, GraphRequest
+from app.sse import error_stream, event_stream
+from engine import PRESETS, EvaluationError, Graph, ProgramError, gradcheck, parse_program, trace, trace_events
+
+router = APIRouter(prefix="/api/graph", tags=["graph"])
+
+
+def build(request: GraphRequest) -> Graph:
+    if request.preset is not None:
+        if request.preset not in PRESETS:
+            raise HTTPException(404, {"message": f"no preset '{request.preset}'; presets: {', '.join(PRESETS)}"})
+        return parse_program(PRESETS[request.preset].program)
+    return parse_program(request.program)
+
+
+@router.post("/trace")
+def post_trace(request: GraphRequest) -> dict:
+    return trace(build(request))
+
+
+def stream(request: GraphRequest):
+    try:
+        events = list(trace_events(build(request)))  # compute fully, so errors come before any event
+    except (ProgramError, EvaluationError) as exc:
+        return error_stream(exc)
+    return event_stream(events)
+
+
+@router.get("/trace/stream")
+def get_trace_stream(request: Annotated[GraphRequest, Query()]):
+    return stream(request)
+
+
+@router.post("/trace/stream")
+def post_trace_stream(request: GraphRequest):
+    return stream(request)
+
+
+@router.post("/gradcheck", response_model=GradcheckResponse)
+def post_gradcheck(request: GraphRequest) -> dict:
+    return gradcheck(build(request))

@@ -1,0 +1,170 @@
+"""Computational graphs: nodes, topological order, forward, and the backward loop.
+
+The backward pass is one loop over the nodes in reverse topological order that
+keeps a dict of gradients keyed by node and adds every consumer's contribution to
+it explicitly: the fan-out sum the lecture talks about. The trace the API streams
+comes out of this same loop (`backward_steps`), so what students see is what the
+engine computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.ops import OPS, Op
+
+LEAF_KINDS = ("input", "param", "const")
+
+
+class EvaluationError(ValueError):
+    """A value or gradient that is not a finite number, naming the node."""
+
+    def __init__(self, message: str, node: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+@dataclass(eq=False)
+class Node:
+    id: str
+    kind: str  # input | param | const | op
+    op: Op | None = None
+    inputs: tuple[Node, ...] = ()
+    attrs: dict = field(default_factory=dict)
+    value: np.ndarray | None = None
+    source: str = ""  # the program text it came from, for the UI and error messages
+
+    @property
+    def op_name(self) -> str:
+        return self.op.name if self.op is not None else self.kind
+
+    @property
+    def label(self) -> str:
+        return self.op.symbol if self.op is not None else self.id
+
+    def compute(self) -> np.ndarray:
+        return np.asarray(self.op.forward(*(n.value for n in self.inputs), **self.attrs), dtype=float)
+
+
+@dataclass
+class BackwardStep:
+    """One node's turn in backprop: its gradient and what it sends to each input."""
+
+    node: Node
+    grad: np.ndarray
+    to: list[tuple[Node, np.ndarray | None, np.ndarray, str | None]]  # input, local, grad, rule
+
+
+def topological_order(output: Node, extra: list[Node] = ()) -> list[Node]:
+    """Iterative depth-first order (inputs before users); no recursion limit."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in [*extra, output]:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.inputs) if id(child) not in seen)
+    return order
+
+
+class Graph:
+    """A graph whose last node is the output; `nodes` is in topological order."""
+
+    def __init__(self, output: Node, nodes: list[Node] | None = None):
+        self.output = output
+        self.nodes = topological_order(output, nodes or [])
+        self.by_id = {n.id: n for n in self.nodes}
+        # Which inputs of each op lead back to an input or param: only those need gradients.
+        wants: dict[int, bool] = {}
+        for node in self.nodes:
+            wants[id(node)] = node.kind in ("input", "param") or any(wants[id(i)] for i in node.inputs)
+        self._needed = {id(n): tuple(wants[id(i)] for i in n.inputs) for n in self.nodes}
+
+    @property
+    def leaves(self) -> list[Node]:
+        return [n for n in self.nodes if n.kind in ("input", "param")]
+
+    def forward(self, check: bool = True) -> np.ndarray:
+        """Recompute every op node from the leaves' current values."""
+        with np.errstate(all="ignore"):
+            for node in self.nodes:
+                if node.op is not None:
+                    node.value = node.op.forward(*(n.value for n in node.inputs), **node.attrs)
+        if check:
+            for node in self.nodes:
+                if not np.isfinite(node.value).all():
+                    raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node.id)
+        return self.output.value
+
+    def _incoming(self, node: Node, grads: dict[int, np.ndarray], check: bool) -> np.ndarray:
+        g = grads.pop(id(node), None)
+        if g is None:  # nothing downstream uses this node
+            g = np.zeros_like(node.value)
+        if check and not np.isfinite(g).all():
+            raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node.id)
+        return g
+
+    def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray], needed=None) -> tuple:
+        """Send g back through one op: each input's share, added to what it already has."""
+        args = tuple(n.value for n in node.inputs)
+        shares, locals_ = node.op.grads(g, node.value, args, node.attrs, needed)
+        for child, share in zip(node.inputs, shares):
+            if share is None:
+                continue
+            key = id(child)  # the fan-out sum: every consumer adds its share
+            grads[key] = share if key not in grads else grads[key] + share
+        return shares, locals_
+
+    def backward_steps(self) -> Iterator[BackwardStep]:
+        """Backprop one node at a time, seeding the output with ones, recording each step."""
+        grads: dict[int, np.ndarray] = {id(self.output): np.ones_like(self.output.value)}
+        for node in reversed(self.nodes):
+            g = self._incoming(node, grads, check=True)
+            to = []
+            if node.op is not None:
+                with np.errstate(all="ignore"):
+                    shares, locals_ = self._propagate(node, g, grads)
+                for k, (child, share) in enumerate(zip(node.inputs, shares)):
+                    if not np.isfinite(share).all():
+                        raise EvaluationError(
+                            f"the gradient flowing from node '{node.id}' to '{child.id}' is not a finite number "
+                            "(a derivative is infinite here, e.g. sqrt or log at 0)",
+                            node.id,
+                        )
+                    if locals_ is None:
+                        to.append((child, None, share, self.rule(node, k)))
+                    else:
+                        to.append((child, np.broadcast_to(locals_[k], node.value.shape), share, None))
+            yield BackwardStep(node, g, to)
+
+    def backward(self, check: bool = True) -> dict[str, np.ndarray]:
+        """dL/dn for every node that leads back to an input or param.
+
+        The same per-node step as the trace, without recording, and skipping the
+        branches that only hold constants.
+        """
+        grads: dict[int, np.ndarray] = {id(self.output): np.ones_like(self.output.value)}
+        out = {}
+        with np.errstate(all="ignore"):
+            for node in reversed(self.nodes):
+                needed = self._needed[id(node)]
+                if node.kind == "const" or (node.op is not None and not any(needed)):
+                    continue
+                g = out[node.id] = self._incoming(node, grads, check)
+                if node.op is not None:
+                    self._propagate(node, g, grads, needed)
+        return out
+
+    def rule(self, node: Node, k: int) -> str:
+        return node.op.rule[k].format(*(n.id for n in node.inputs), out=node.id)

@@ -1,0 +1,79 @@
+"""The trace the UI steps through: graph, forward values, backward gradients.
+
+`trace_events` is the only producer; the POST endpoint collects its events into one
+document and the stream sends them one by one, so the two always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from engine.graph import Graph
+from engine.layout import layered_layout
+
+
+def to_json(value: np.ndarray):
+    """Nested lists of float64 (callers have already checked finiteness)."""
+    return np.asarray(value, dtype=float).tolist()
+
+
+def describe(graph: Graph) -> dict:
+    positions, edges = layered_layout(graph)
+    return {
+        "nodes": [
+            {
+                "id": n.id,
+                "op": n.op_name,
+                "kind": n.kind,
+                "label": n.label,
+                "source": n.source,
+                "inputs": [i.id for i in n.inputs],
+                "shape": list(n.value.shape),
+                "layer": positions[n.id][0],
+                "row": positions[n.id][1],
+            }
+            for n in graph.nodes
+        ],
+        "edges": edges,
+        "output": graph.output.id,
+        "seeded_with_ones": graph.output.value.shape != (),
+    }
+
+
+def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
+    """(event, data) pairs: graph, forward × N, backward × N, done."""
+    yield "graph", describe(graph)
+    out = graph.forward()
+    for node in graph.nodes:
+        yield "forward", {"node": node.id, "value": to_json(node.value)}
+    grads = {}
+    for step in graph.backward_steps():
+        grads[step.node.id] = step.grad
+        yield "backward", {
+            "node": step.node.id,
+            "grad": to_json(step.grad),
+            "to": [
+                {"input": child.id, "local": None if local is None else to_json(local), "grad": to_json(share)}
+                | ({} if rule is None else {"rule": rule})
+                for child, local, share, rule in step.to
+            ],
+        }
+    yield "done", {
+        "grads": {leaf.id: to_json(grads[leaf.id]) for leaf in graph.leaves},
+        "loss": float(np.sum(out)),
+    }
+
+
+def trace(graph: Graph) -> dict:
+    """The whole trace as one document (the design's trace format)."""
+    doc: dict = {"forward": [], "backward": []}
+    for event, data in trace_events(graph):
+        if event == "graph":
+            doc["graph"] = data
+        elif event == "done":
+            doc.update(data)
+        else:
+            doc[event].append(data)
+    return doc
