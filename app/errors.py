@@ -10,7 +10,15 @@ from app.responses import FastJSONResponse
 from engine import EvaluationError, ProgramError
 
 # pydantic error types that mean "a limit was exceeded": the message names the limit.
-LIMIT_ERRORS = {"too_long", "too_short", "less_than_equal", "less_than", "greater_than", "greater_than_equal"}
+LIMIT_ERRORS = {
+    "string_too_long",
+    "too_long",
+    "too_short",
+    "less_than_equal",
+    "less_than",
+    "greater_than",
+    "greater_than_equal",
+}
 
 
 def problem(status: int, **detail) -> FastJSONResponse:

@@ -90,7 +90,7 @@ def _error(message: str, node: ast.AST, **kw) -> ProgramError:
 
 
 def _shape_text(shape) -> str:
-    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + ")"
+    return "scalar" if shape == () else str(tuple(shape))
 
 
 class _Builder:
@@ -98,11 +98,13 @@ class _Builder:
 
     def __init__(self, text: str, variables: dict[str, np.ndarray] | None = None):
         self.text = text
+        self.lines = [line.encode() for line in text.splitlines(keepends=True)]  # ast offsets count bytes
         self.names: dict[str, Node] = {}
         self.nodes: list[Node] = []
         self.counts: dict[str, int] = {}
         self.reserved: set[str] = set()
         self.deadline = time.process_time() + MAX_CPU_SECONDS
+        self.outer: dict[str, Node] = {}  # the enclosing program's names, when reading a leaf's value
         for name, value in (variables or {}).items():
             self.names[name] = self._add(Node(name, "input", value=np.asarray(value, dtype=float), source=name), None)
 
@@ -143,7 +145,12 @@ class _Builder:
             )
 
     def _segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ""
+        """The source text of `node` (ast.get_source_segment re-splits the whole text on every call)."""
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return self.lines[first][node.col_offset : node.end_col_offset].decode()
+        parts = [self.lines[first][node.col_offset :], *self.lines[first + 1 : last], self.lines[last][: node.end_col_offset]]
+        return b"".join(parts).decode()
 
     def const(self, value, where: ast.AST) -> Node:
         return self._add(
@@ -170,7 +177,8 @@ class _Builder:
 
     def _shape_error(self, op, inputs, where, exc) -> ProgramError:
         shapes = " and ".join(f"{n.id} {_shape_text(n.value.shape)}" for n in inputs)
-        return _error(f"shape mismatch in `{self._segment(where)}` ({op.name} of {shapes}): {exc}", where)
+        reason = "these shapes do not broadcast" if "broadcast" in str(exc) else str(exc)
+        return _error(f"shape mismatch in `{self._segment(where)}` ({op.name} of {shapes}): {reason}", where)
 
     # -- statements
 
@@ -227,6 +235,8 @@ class _Builder:
             return self.names[e.id]
         if e.id in CONSTANTS:
             return self.const(CONSTANTS[e.id], e)
+        if e.id in self.outer:
+            raise _error(f"a leaf's value must be made of numbers and init helpers, not other nodes like '{e.id}'", e)
         if e.id in self.reserved:
             raise _error(f"'{e.id}' is used before it is assigned; move its assignment above this line", e)
         close = difflib.get_close_matches(e.id, [*self.names, *CONSTANTS], n=3)
@@ -289,11 +299,14 @@ class _Builder:
 
     def constant_value(self, e: ast.expr) -> np.ndarray:
         """Evaluate a leaf's initial value: an expression of numbers and init helpers only."""
-        sub = _Builder(self.text)
+        sub = _Builder.__new__(_Builder)
+        sub.__dict__.update(self.__dict__, names={}, nodes=[], counts={})
         sub.deadline = self.deadline
+        sub.outer = self.names
+        sub.reserved = self.reserved
         node = sub.expr(e)
-        if any(n.kind in LEAVES for n in sub.nodes) or sub.names:
-            raise _error("a leaf's value must be made of numbers and init helpers, not other nodes", e)
+        if any(n.kind in LEAVES for n in sub.nodes):
+            raise _error("a leaf's value must be made of numbers and init helpers, not input() or param()", e)
         sub._check_finite()
         return node.value
 

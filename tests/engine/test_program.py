@@ -1,0 +1,155 @@
+"""The program language: what it accepts, and errors that point at line and column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import EvaluationError, ProgramError, parse_expression, parse_program, trace
+from engine.program import MAX_ELEMENTS, MAX_NODES
+
+
+def error_of(program: str) -> ProgramError:
+    with pytest.raises(ProgramError) as info:
+        parse_program(program)
+    return info.value
+
+
+def test_design_example_program():
+    graph = parse_program(
+        "x = input([1.0, 2.0])          # leaf, not trained\n"
+        "t = input(1.0)\n"
+        "w = param([0.5, -0.3])         # leaf, trainable\n"
+        "b = param(0.1)\n"
+        "W = param(glorot(3, 2, seed=0))\n"
+        "y = sigmoid(w @ x + b)\n"
+        "loss = bce(y, t)               # the last assignment is the output\n"
+    )
+    assert graph.output.id == "loss"
+    assert graph.by_id["W"].kind == "param" and graph.by_id["W"].value.shape == (3, 2)
+    assert graph.by_id["x"].kind == "input" and graph.by_id["w"].kind == "param"
+
+
+def test_named_nodes_keep_their_names_and_anonymous_ones_never_collide():
+    graph = parse_program("add_1 = input(1.0)\nb = add_1 + 2\nc = b * b")
+    ids = [n.id for n in graph.nodes]
+    assert len(ids) == len(set(ids))
+    assert {"add_1", "b", "c"} <= set(ids)
+
+
+def test_operators_broadcasting_and_functions():
+    g = parse_program("a = input([[1.0, 2.0], [3.0, 4.0]])\nb = input([10.0, 20.0])\n"
+                      "c = -(a + b) / 2 ** 1 - a @ b\nd = sum(c, axis=0)\ne = mean(max(c, axis=1))")
+    a, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([10.0, 20.0])
+    c = -(a + b) / 2 - a @ b
+    np.testing.assert_allclose(g.by_id["c"].value, c)
+    np.testing.assert_allclose(g.by_id["d"].value, c.sum(axis=0))
+    assert g.output.value == pytest.approx(c.max(axis=1).mean())
+
+
+def test_exponent_can_be_any_expression():
+    g = parse_program("x = param(2.0)\ny = param(3.0)\nz = x ** (y - 1)")
+    grads = g.backward()
+    assert g.output.value == 4.0
+    assert grads["x"] == pytest.approx(2 * 2.0)  # (y−1)·x^(y−2)
+    assert grads["y"] == pytest.approx(4.0 * np.log(2.0))
+
+
+def test_alias_makes_a_new_node():
+    g = parse_program("a = input(2.0)\nb = a")
+    assert g.output.id == "b" and g.output.op.name == "identity"
+    assert g.backward()["a"] == 1.0
+
+
+def test_non_scalar_output_is_seeded_with_ones_and_loss_is_its_sum():
+    t = trace(parse_program("x = param([1.0, 2.0, 3.0])\ny = x * x"))
+    assert t["loss"] == 14.0
+    assert t["grads"]["x"] == [2.0, 4.0, 6.0]
+    assert t["graph"]["seeded_with_ones"] is True
+
+
+def test_init_helpers_are_seeded_and_shaped():
+    a = parse_program("W = param(randn(3, 4, seed=7))").output.value
+    b = parse_program("W = param(randn(3, 4, seed=7))").output.value
+    c = parse_program("W = param(randn(3, 4, seed=8))").output.value
+    assert a.shape == (3, 4) and np.array_equal(a, b) and not np.array_equal(a, c)
+    g = parse_program("W = param(glorot(200, 300, seed=0))").output.value
+    assert np.abs(g).max() <= np.sqrt(6 / 500)
+    h = parse_program("W = param(he(400, 500, seed=0))").output.value
+    assert h.std() == pytest.approx(np.sqrt(2 / 500), rel=0.02)  # fan_in = 500 for a (out, in) weight
+    assert np.array_equal(parse_program("I = param(3 * eye(2))").output.value, 3 * np.eye(2))
+
+
+@pytest.mark.parametrize(
+    "program, line, column, words",
+    [
+        ("x = input(1.0)\nz = x *", 2, 8, "syntax error"),
+        ("x = input(1.0)\ny = sigmod(x)", 2, 5, "did you mean sigmoid"),
+        ("x = input(1.0)\ny = z + 1", 2, 5, "unknown name 'z'"),
+        ("x = input(1.0)\ny = z + 1\nz = 2 * x", 2, 5, "used before it is assigned"),
+        ("x = input(1.0)\nx = x + 1", 2, 1, "already assigned"),
+        ("x = input([1.0, 2.0])\ny = input([1.0, 2.0, 3.0])\nz = x + y", 3, 5, "(2,) and y (3,)"),
+        ("x = input([1.0, 2.0])\nW = input([[1.0, 2.0, 3.0]])\nz = W @ x", 3, 5, "inner dimensions differ"),
+        ("x = input(1.0)\nprint(x)", 2, 1, "one assignment"),
+        ("x = input(1.0)\ny = x.T", 2, 5, "not part of the language"),
+        ("x = input(1.0)\ny = sigmoid(x, x)", 2, 5, "takes 1 argument"),
+        ("x = input([1.0, 2.0])\ny = sum(x, keepdims=1)", 2, 21, "only axis="),
+        ("x = input([[1.0], [2.0, 3.0]])", 1, 11, "different lengths"),
+        ("x = input('a')", 1, 11, "not a number"),
+        ("import os", 1, 1, "one assignment"),
+        ("x = input(1.0)\ny = __import__('os')", 2, 5, "unknown function"),
+        ("x = input(1.0)\ny = (lambda: 1)()", 2, 5, "call functions by name"),
+        ("x = input(1.0)\ny = x if x else x", 2, 5, "not part of the language"),
+        ("x = input(1.0)\nsum = x + 1", 2, 1, "built-in"),
+        ("W = param(glorot(3, -2))", 1, 11, "positive sizes"),
+        ("x = input(1.0)\ny = param(x)", 2, 11, "numbers and init helpers"),
+        ("", 1, 1, "empty"),
+    ],
+)
+def test_errors_point_at_line_and_column(program, line, column, words):
+    err = error_of(program)
+    assert words in err.message
+    assert (err.line, err.column) == (line, column), err.message
+
+
+def test_unknown_function_suggests_close_names():
+    assert "did you mean softmax" in error_of("x = input([1.0])\ny = sofmax(x)").message
+
+
+def test_non_finite_values_name_the_node():
+    with pytest.raises(EvaluationError) as info:
+        parse_program("x = input(0.0)\ny = log(x)")
+    assert info.value.node == "y"
+    with pytest.raises(EvaluationError) as info:
+        parse_program("x = input(1000.0)\ny = exp(x)")
+    assert info.value.node == "y"
+
+
+def test_infinite_gradient_is_an_error_not_a_nan():
+    with pytest.raises(EvaluationError) as info:
+        trace(parse_program("x = input(0.0)\ny = sqrt(x)"))
+    assert "not a finite number" in info.value.message
+
+
+def test_limits_name_themselves():
+    assert error_of("x = input(1.0)\n" + "# pad\n" * 2000).limit == "max_program_chars"
+    assert error_of("x = param(zeros(1001, 1000))").limit == "max_elements"
+    assert error_of("a = input(ones(1000, 1))\nb = input(ones(1, 1001))\nc = a @ b").limit == "max_elements"
+    assert error_of("a = input(ones(1000, 1))\nb = input(ones(1001))\nc = a + b").limit == "max_elements"
+    body = "x = input(1.0)\n" + "".join(f"y{i} = x + {i}\n" for i in range(MAX_NODES // 2))
+    assert error_of(body).limit == "max_nodes"
+    assert MAX_ELEMENTS == 1_000_000
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    err = error_of("x = " + "(" * 500 + "1" + ")" * 500)
+    assert err.line == 1
+
+
+def test_custom_surface_expression_is_vectorised():
+    x, y = np.array([0.0, 1.0, -1.0]), np.array([1.0, 2.0, 0.5])
+    g = parse_expression("x**2 + 10*y**2", {"x": x, "y": y})
+    np.testing.assert_allclose(g.forward(), x**2 + 10 * y**2)
+    grads = g.backward()
+    np.testing.assert_allclose(grads["x"], 2 * x)
+    np.testing.assert_allclose(grads["y"], 20 * y)
