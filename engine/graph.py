@@ -90,17 +90,17 @@ class Graph:
         for node in self.nodes:
             wants[id(node)] = node.kind in ("input", "param") or any(wants[id(i)] for i in node.inputs)
         self._needed = {id(n): tuple(wants[id(i)] for i in n.inputs) for n in self.nodes}
-
-    @property
-    def leaves(self) -> list[Node]:
-        return [n for n in self.nodes if n.kind in ("input", "param")]
+        # The op nodes in order, and in reverse those that backprop must visit: built once,
+        # because a race runs forward and backward 10,000 times on the same graph.
+        self._ops = [n for n in self.nodes if n.op is not None]
+        self._backward_ops = [n for n in reversed(self._ops) if any(self._needed[id(n)])]
+        self.leaves = [n for n in self.nodes if n.kind in ("input", "param")]
 
     def forward(self, check: bool = True) -> np.ndarray:
         """Recompute every op node from the leaves' current values."""
         with np.errstate(all="ignore"):
-            for node in self.nodes:
-                if node.op is not None:
-                    node.value = node.op.forward(*(n.value for n in node.inputs), **node.attrs)
+            for node in self._ops:
+                node.value = node.op.forward(*[n.value for n in node.inputs], **node.attrs)
         if check:
             for node in self.nodes:
                 if not np.isfinite(node.value).all():
@@ -157,13 +157,11 @@ class Graph:
         grads: dict[int, np.ndarray] = {id(self.output): np.ones_like(self.output.value)}
         out = {}
         with np.errstate(all="ignore"):
-            for node in reversed(self.nodes):
-                needed = self._needed[id(node)]
-                if node.kind == "const" or (node.op is not None and not any(needed)):
-                    continue
+            for node in self._backward_ops:
                 g = out[node.id] = self._incoming(node, grads, check)
-                if node.op is not None:
-                    self._propagate(node, g, grads, needed)
+                self._propagate(node, g, grads, self._needed[id(node)])
+        for leaf in self.leaves:
+            out[leaf.id] = self._incoming(leaf, grads, check)
         return out
 
     def rule(self, node: Node, k: int) -> str:

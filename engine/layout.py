@@ -42,15 +42,18 @@ def layered_layout(graph: Graph, sweeps: int = 8) -> tuple[dict[str, tuple[int, 
                 prev = dummy
             up[node.id].append(prev)
             chains.append((child.id, node.id, chain))
-    down: dict[str, list[str]] = {key: [] for key in up}
+    # Seen from a consumer, its first input should sit above its second (w above x in w @ x):
+    # a small bias by input slot breaks the ties the barycentre leaves.
+    down: dict[str, list[tuple[str, float]]] = {key: [] for key in up}
     for key, ins in up.items():
-        for i in ins:
-            down[i].append(key)
+        for k, i in enumerate(ins):
+            down[i].append((key, 0.1 * (k - (len(ins) - 1) / 2)))
+    upward = {key: [(i, 0.0) for i in ins] for key, ins in up.items()}
 
-    def reorder(order: list[str], neighbours: dict[str, list[str]], pos: dict[str, float]) -> list[str]:
+    def reorder(order: list[str], neighbours: dict, pos: dict[str, float]) -> list[str]:
         def centre(key: str) -> float:
             ns = neighbours[key]
-            return sum(pos[n] for n in ns) / len(ns) if ns else pos[key]
+            return sum(pos[n] + bias for n, bias in ns) / len(ns) if ns else pos[key]
 
         return sorted(order, key=centre)
 
@@ -58,7 +61,7 @@ def layered_layout(graph: Graph, sweeps: int = 8) -> tuple[dict[str, tuple[int, 
     for sweep in range(sweeps):
         layers = range(1, len(rows)) if sweep % 2 == 0 else range(len(rows) - 2, -1, -1)
         for lay in layers:
-            rows[lay] = reorder(rows[lay], up if sweep % 2 == 0 else down, pos)
+            rows[lay] = reorder(rows[lay], upward if sweep % 2 == 0 else down, pos)
             pos.update({key: float(i) for i, key in enumerate(rows[lay])})
 
     # Centre each layer vertically around 0.
