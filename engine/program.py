@@ -20,6 +20,7 @@ from engine.ops import OPS, output_shape
 MAX_PROGRAM_CHARS = 10_000
 MAX_NODES = 500
 MAX_ELEMENTS = 1_000_000
+MAX_TOTAL_ELEMENTS = 5_000_000  # all nodes together: keeps one forward pass well under the CPU limit
 MAX_CPU_SECONDS = 2.0
 
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -96,14 +97,16 @@ def _shape_text(shape) -> str:
 class _Builder:
     """Reads one program's statements into nodes, computing values as it goes."""
 
-    def __init__(self, text: str, variables: dict[str, np.ndarray] | None = None):
+    def __init__(self, text: str, variables: dict[str, np.ndarray] | None = None, max_elements: int = MAX_ELEMENTS):
         self.text = text
+        self.max_elements = max_elements
+        self.total_elements = 0
         self.lines = [line.encode() for line in text.splitlines(keepends=True)]  # ast offsets count bytes
         self.names: dict[str, Node] = {}
         self.nodes: list[Node] = []
         self.counts: dict[str, int] = {}
         self.reserved: set[str] = set()
-        self.deadline = time.process_time() + MAX_CPU_SECONDS
+        self.deadline = time.thread_time() + MAX_CPU_SECONDS
         self.outer: dict[str, Node] = {}  # the enclosing program's names, when reading a leaf's value
         for name, value in (variables or {}).items():
             self.names[name] = self._add(Node(name, "input", value=np.asarray(value, dtype=float), source=name), None)
@@ -124,22 +127,30 @@ class _Builder:
                 **(_where(where) if where else {}),
                 limit="max_nodes",
             )
-        if time.process_time() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise ProgramError(
                 f"the program takes more than {MAX_CPU_SECONDS:g} s of CPU to evaluate (limit cpu_time)",
                 **(_where(where) if where else {}),
                 limit="cpu_time",
             )
         self._check_size(node.value.shape, where)
+        self.total_elements += node.value.size
+        if self.total_elements > MAX_TOTAL_ELEMENTS and self.max_elements == MAX_ELEMENTS:
+            raise ProgramError(
+                f"the program's tensors hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all "
+                "(limit max_total_elements)",
+                **(_where(where) if where else {}),
+                limit="max_total_elements",
+            )
         self.nodes.append(node)
         return node
 
     def _check_size(self, shape, where):
         size = math.prod(shape)
-        if size > MAX_ELEMENTS:
+        if size > self.max_elements:
             raise ProgramError(
                 f"a tensor of shape {_shape_text(shape)} has {size:,} elements; "
-                f"at most {MAX_ELEMENTS:,} are allowed (limit max_elements)",
+                f"at most {self.max_elements:,} are allowed (limit max_elements)",
                 **(_where(where) if where else {}),
                 limit="max_elements",
             )
@@ -364,10 +375,14 @@ def parse_program(text: str) -> Graph:
         raise ProgramError("the program is nested too deeply", 1, 1) from None
 
 
-def parse_expression(text: str, variables: dict[str, np.ndarray]) -> Graph:
-    """Build the graph of one expression in the given variables (a custom surface)."""
+def parse_expression(text: str, variables: dict[str, np.ndarray], max_elements: int = 1024 * 1024) -> Graph:
+    """Build the graph of one expression in the given variables (a custom surface).
+
+    The variables may be a whole grid, so the per-tensor limit is the grid's size
+    (n ≤ 1,024) rather than a program's.
+    """
     tree = _parse(text, "eval")
-    builder = _Builder(text, variables)
+    builder = _Builder(text, variables, max_elements)
     builder.reserved.update(variables)
     try:
         out = builder.expr(tree.body)

@@ -12,6 +12,9 @@ import numpy as np
 
 from engine.graph import Graph
 from engine.layout import layered_layout
+from engine.program import ProgramError
+
+MAX_TRACE_ELEMENTS = 1_000_000  # numbers in all nodes' values: a trace sends each about four times
 
 
 def to_json(value: np.ndarray):
@@ -44,6 +47,13 @@ def describe(graph: Graph) -> dict:
 
 def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
     """(event, data) pairs: graph, forward × N, backward × N, done."""
+    total = sum(n.value.size for n in graph.nodes)
+    if total > MAX_TRACE_ELEMENTS:
+        raise ProgramError(
+            f"the graph's tensors hold {total:,} numbers; a trace shows at most {MAX_TRACE_ELEMENTS:,} "
+            "(limit max_trace_elements): use smaller tensors to step through it",
+            limit="max_trace_elements",
+        )
     yield "graph", describe(graph)
     out = graph.forward()
     for node in graph.nodes:

@@ -153,3 +153,15 @@ def test_custom_surface_expression_is_vectorised():
     grads = g.backward()
     np.testing.assert_allclose(grads["x"], 2 * x)
     np.testing.assert_allclose(grads["y"], 20 * y)
+
+
+def test_all_tensors_together_are_limited():
+    program = "a = input(ones(1000, 1000))\n" + "".join(f"b{i} = a * {i}\n" for i in range(6))
+    assert error_of(program).limit == "max_total_elements"
+
+
+def test_a_trace_is_limited_to_what_a_page_can_show():
+    graph = parse_program("a = input(ones(1000, 1000))\nb = a * 2")
+    with pytest.raises(ProgramError) as info:
+        trace(graph)
+    assert info.value.limit == "max_trace_elements"
