@@ -117,7 +117,7 @@ class Graph:
 
     def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray], needed=None) -> tuple:
         """Send g back through one op: each input's share, added to what it already has."""
-        args = tuple(n.value for n in node.inputs)
+        args = [n.value for n in node.inputs]
         shares, locals_ = node.op.grads(g, node.value, args, node.attrs, needed)
         for child, share in zip(node.inputs, shares):
             if share is None:

@@ -31,6 +31,12 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad.reshape(shape)
 
 
+def _times(g: Array, local, shape: tuple[int, ...]) -> Array:
+    """Local gradient × incoming gradient, summed back to the input's shape."""
+    share = g * local
+    return share if np.shape(share) == shape else unbroadcast(share, shape)
+
+
 @dataclass(frozen=True)
 class Op:
     """One primitive. Give `local` (elementwise) or `vjp` + `rule` (anything else)."""
@@ -57,15 +63,10 @@ class Op:
         that of a constant exponent; skipped shares are None.
         """
         if self.local is not None:
-            locals_, shares = [], []
-            for k, derivative in enumerate(self.local):
-                if needed is not None and not needed[k]:
-                    locals_.append(None)
-                    shares.append(None)
-                    continue
-                d = derivative(out, *args)
-                locals_.append(d)
-                shares.append(unbroadcast(g * d, args[k].shape))
+            if needed is None:
+                needed = (True,) * len(args)
+            locals_ = [d(out, *args) if wanted else None for d, wanted in zip(self.local, needed)]
+            shares = [None if d is None else _times(g, d, a.shape) for d, a in zip(locals_, args)]
             return shares, locals_
         if self.vjp is None:
             raise NotImplementedError(f"op '{self.name}' has no VJP")
