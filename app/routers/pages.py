@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -11,17 +13,35 @@ from engine import PRESETS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=settings.templates_dir)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    id: str
+    href: str
+    title: str
+
+
+# The header's links, in order. A page joins this list when its route exists
+# (Optimizers, Schedules and Init come next); nothing here may point at a 404.
+NAV = [NavLink("home", "/", "Home"), NavLink("graph", "/graph", "Graph")]
+
 templates.env.globals["version"] = settings.version
+templates.env.globals["nav"] = NAV
+
+
+def preset_list() -> list[dict]:
+    return [vars(p) for p in PRESETS.values()]
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request):
-    return templates.TemplateResponse(request, "index.html", {"page": "home"})
+    return templates.TemplateResponse(request, "index.html", {"page": "home", "presets": preset_list()})
 
 
 @router.get("/graph", response_class=HTMLResponse)
 def graph_page(request: Request):
-    return templates.TemplateResponse(request, "graph.html", {"page": "graph", "presets": list(PRESETS.values())})
+    return templates.TemplateResponse(request, "graph.html", {"page": "graph", "presets": preset_list()})
 
 
 @router.get("/vendor/plotly.min.js")

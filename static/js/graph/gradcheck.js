@@ -1,0 +1,49 @@
+// The gradient-check badge: backprop against central finite differences.
+
+import { fmt } from './tensor.js';
+
+const OK = 1e-6;
+const WARN = 1e-3;
+
+export class GradcheckBadge {
+  constructor(el) {
+    this.el = el;
+  }
+
+  reset() {
+    this.el.hidden = true;
+    this.el.className = 'badge';
+    this.el.textContent = '';
+    this.el.removeAttribute('title');
+    this.el.removeAttribute('data-status');
+  }
+
+  pending() {
+    this.show('', 'gradcheck…', 'checking backprop against finite differences', 'pending');
+  }
+
+  /** result: {max_rel_error, leaves: {name: rel_error | null}, coordinates_checked} */
+  update(result) {
+    const err = result.max_rel_error;
+    const status = err <= OK ? 'ok' : err <= WARN ? 'warn' : 'bad';
+    const mark = status === 'ok' ? '✓' : status === 'warn' ? '≈' : '✗';
+    const leaves = Object.entries(result.leaves)
+      .map(([name, e]) => `${name}: ${e === null ? 'n/a' : fmt(e, 2)}`)
+      .join('\n');
+    this.show(status, `${mark} gradcheck ${fmt(err, 2)}`,
+      `Backprop vs central finite differences: max relative error ${fmt(err, 3)} ` +
+      `over ${result.coordinates_checked} coordinates\n${leaves}`, status);
+  }
+
+  fail(detail) {
+    this.show('warn', 'gradcheck unavailable', detail?.message ?? 'the gradient check failed', 'unavailable');
+  }
+
+  show(cls, text, title, status) {
+    this.el.hidden = false;
+    this.el.className = `badge ${cls}`.trim();
+    this.el.textContent = text;
+    this.el.title = title;
+    this.el.dataset.status = status;
+  }
+}

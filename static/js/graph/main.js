@@ -1,0 +1,205 @@
+// The backprop stepper page: wires the state (URL), the stream, and the components.
+
+import { ChainRulePanel } from './chainrule.js';
+import { Controls, bindStepKeys } from './controls.js';
+import { Editor } from './editor.js';
+import { GradcheckBadge } from './gradcheck.js';
+import { GraphView } from './graphview.js';
+import { Player } from './player.js';
+import { PageState } from './state.js';
+import { RequestError, postJSON, streamTrace } from './stream.js';
+import { Trace } from './trace.js';
+
+const $ = (selector) => document.querySelector(selector);
+const presets = JSON.parse($('#presets-data').textContent);
+const state = PageState.fromURL(window.location.search, presets);
+const session = { trace: null, run: 0 }; // the last good trace; the latest run's number
+
+const ui = {
+  preset: $('[data-testid=preset]'),
+  title: $('[data-testid=title]'),
+  seedNote: $('[data-testid=seed-note]'),
+  presenter: $('[data-testid=presenter-toggle]'),
+  fullscreen: $('[data-testid=fullscreen]'),
+};
+const view = {
+  graph: new GraphView($('[data-testid=graph]')),
+  panel: new ChainRulePanel($('[data-testid=chain-rule]')),
+  badge: new GradcheckBadge($('[data-testid=gradcheck]')),
+  editor: new Editor($('.editor'), $('[data-testid=program-error]'), { onRun: () => run() }),
+  controls: new Controls($('.controls'), { onGo: go, onTogglePlay: togglePlay, onSpeed: setSpeed }),
+};
+const player = new Player(() => {
+  show(state.step + 1);
+  return state.step < total();
+}, () => renderControls());
+
+function total() {
+  return session.trace?.length ?? 0;
+}
+
+/** Show step `step` (clamped to 0…N) everywhere, and remember it in the URL. */
+function show(step) {
+  const trace = session.trace;
+  state.step = Math.max(0, Math.min(step, total()));
+  view.graph.update(trace, state.step);
+  view.panel.update(trace, state.step, { title: state.title, description: state.description });
+  renderControls();
+  if (trace?.complete) state.save();
+}
+
+function renderControls() {
+  const trace = session.trace;
+  const step = state.step;
+  const phase = trace ? trace.phaseAt(step) : 'ready';
+  const phaseLabel = { ready: 'ready', forward: 'forward', backward: 'backward' }[phase];
+  view.controls.update({
+    step,
+    total: total(),
+    phase,
+    phaseLabel,
+    playing: player.playing,
+    speed: state.speed,
+    ready: Boolean(trace?.complete),
+  });
+}
+
+function go(action) {
+  if (!session.trace?.complete) return;
+  player.pause();
+  const targets = { first: 0, prev: state.step - 1, next: state.step + 1, last: total() };
+  show(typeof action === 'number' ? action : targets[action]);
+}
+
+function togglePlay() {
+  if (!session.trace?.complete) return;
+  if (player.playing) {
+    player.pause();
+    return;
+  }
+  if (state.step >= total()) show(0);
+  player.play(state.speed);
+}
+
+function setSpeed(speed) {
+  state.speed = speed;
+  if (player.playing) player.play(speed);
+  state.save();
+}
+
+function showGraph(trace) {
+  const { graph } = trace;
+  ui.preset.value = state.preset ?? '';
+  ui.title.textContent = state.preset !== null ? state.title : `Custom program · output ${graph.output}`;
+  ui.seedNote.hidden = !graph.seeded_with_ones;
+  ui.seedNote.textContent = graph.seeded_with_ones
+    ? `The output ${graph.output} is not a scalar: backprop starts from a gradient of ones at ${graph.output}, `
+      + `the gradient of sum(${graph.output}).`
+    : '';
+  view.graph.setGraph(trace);
+}
+
+/**
+ * Run the editor's program (or, on page load, what the URL names) through the trace
+ * stream. A bad program leaves the last good graph, its step and its badge on screen.
+ */
+async function run({ fromURL = false } = {}) {
+  const source = fromURL ? state.source : PageState.sourceFor(view.editor.value, presets);
+  const targetStep = fromURL ? state.step : 0;
+  const number = ++session.run;
+  const current = () => number === session.run; // a newer run makes this one moot
+  // <body data-run="running|done|error">: done once the gradient check is back (a hook for tests).
+  const mark = (phase) => { document.body.dataset.run = phase; };
+  mark('running');
+  player.pause();
+  let trace = null;
+  try {
+    await streamTrace(source, (event, data) => {
+      if (!current()) return;
+      if (event === 'graph') {
+        trace = new Trace(data);
+      } else if (trace) {
+        trace.add(event, data);
+      }
+      if (event === 'done' && trace) {
+        // The whole trace is here (it arrives in one burst): draw it and go to the step.
+        session.trace = trace;
+        state.setSource(source);
+        view.editor.clearError();
+        view.badge.pending();
+        showGraph(trace);
+        show(targetStep);
+      }
+    });
+  } catch (error) {
+    if (!current()) return;
+    const detail = error instanceof RequestError
+      ? error.detail
+      : { message: `could not run the program: ${error.message}` };
+    view.editor.showError(detail, session.trace ? 'The graph shown is the last program that ran.' : '');
+    mark('error');
+    return;
+  }
+  if (!current()) return;
+  if (!trace?.complete) {
+    view.editor.showError({ message: 'the trace stream ended before its `done` event; run again' });
+    mark('error');
+    return;
+  }
+  if (state.problems.length) view.editor.showError({ message: state.problems.splice(0).join('; ') });
+  try {
+    const result = await postJSON('/api/graph/gradcheck', source);
+    if (current()) view.badge.update(result);
+  } catch (error) {
+    if (current()) view.badge.fail(error.detail);
+  }
+  if (current()) mark('done');
+}
+
+function applyPresenter() {
+  document.documentElement.classList.toggle('presenter', state.presenter);
+  ui.presenter.setAttribute('aria-pressed', String(state.presenter));
+  view.graph.fit();
+}
+
+ui.preset.addEventListener('change', () => {
+  const id = ui.preset.value;
+  ui.preset.blur(); // arrow keys step the graph again
+  if (!id) {
+    view.editor.textarea.focus();
+    return;
+  }
+  view.editor.value = state.presetById(id).program;
+  run();
+});
+
+$('[data-testid=run]').addEventListener('click', () => run());
+
+ui.presenter.addEventListener('click', () => {
+  state.presenter = !state.presenter;
+  applyPresenter();
+  state.save();
+  ui.presenter.blur();
+});
+
+ui.fullscreen.addEventListener('click', () => {
+  const request = document.fullscreenElement
+    ? document.exitFullscreen?.()
+    : document.documentElement.requestFullscreen?.();
+  request?.catch(() => {}); // refused (e.g. not allowed here): nothing to do
+  ui.fullscreen.blur();
+});
+
+bindStepKeys({
+  next: () => go('next'),
+  prev: () => go('prev'),
+  first: () => go('first'),
+  last: () => go('last'),
+  play: togglePlay,
+});
+
+view.editor.value = state.programText;
+ui.preset.value = state.preset ?? '';
+view.controls.reset();
+applyPresenter();
+run({ fromURL: true });

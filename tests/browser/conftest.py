@@ -1,0 +1,119 @@
+"""Browser tests: the real app on a free port, driven through Playwright in Debian's Chromium.
+
+Without Chromium (or Playwright) the tests skip with the reason; when the environment
+variable CI is set (to anything but "", "0", "false" or "no") they fail instead, so that
+browser tests can never silently not run in CI.
+
+Every test's page records console errors, page errors, failed requests, 4xx/5xx
+responses and requests that leave the app's origin, and fails at teardown if there
+were any the test did not announce with `page_log.allow(status, path)`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, running_app
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"no Chromium at {CHROMIUM} (install Debian's package: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python package is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageLog:
+    """What went wrong on a page; `problems()` lists what the test did not expect."""
+
+    origin: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    bad_responses: list[tuple[int, str]] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    allowed: set[tuple[int, str]] = field(default_factory=set)
+
+    def allow(self, status: int, path: str) -> None:
+        """Expect responses with this status from this path (and Chromium's console line about them)."""
+        self.allowed.add((status, path))
+
+    def on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        for status, path in self.allowed:
+            if message.text.startswith(f"Failed to load resource: the server responded with a status of {status}") and (
+                urlsplit(url).path == path
+            ):
+                return
+        self.console_errors.append(f"{message.text} ({url})")
+
+    def on_request(self, request) -> None:
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        parts = urlsplit(request.url)
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.foreign_requests.append(request.url)
+
+    def on_response(self, response) -> None:
+        if response.status >= 400 and (response.status, urlsplit(response.url).path) not in self.allowed:
+            self.bad_responses.append((response.status, response.url))
+
+    def problems(self) -> list[str]:
+        return [
+            *(f"console error: {m}" for m in self.console_errors),
+            *(f"page error: {m}" for m in self.page_errors),
+            *(f"failed request: {m}" for m in self.failed_requests),
+            *(f"HTTP {status}: {url}" for status, url in self.bad_responses),
+            *(f"request left the app's origin: {url}" for url in self.foreign_requests),
+        ]
+
+
+@pytest.fixture
+def page_log(app_url: str) -> PageLog:
+    return PageLog(origin=app_url)
+
+
+@pytest.fixture
+def page(browser, app_url: str, page_log: PageLog):
+    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("console", page_log.on_console)
+    page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
+    page.on("requestfailed", lambda request: page_log.failed_requests.append(f"{request.url} {request.failure}"))
+    page.on("request", page_log.on_request)
+    page.on("response", page_log.on_response)
+    yield page
+    context.close()
+    assert page_log.problems() == [], "the page had problems:\n" + "\n".join(page_log.problems())
