@@ -44,7 +44,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(EvaluationError)
     async def evaluation_error(request: Request, exc: EvaluationError):
-        return problem(422, message=exc.message, node=exc.node)
+        return problem(422, **exc.detail())
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, exc: ValueError):

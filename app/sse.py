@@ -23,10 +23,8 @@ def event_stream(events: Iterable[tuple[str, object]], status_code: int = 200) -
 
 def error_stream(exc: Exception) -> EventSourceResponse:
     """Bad input on a stream: status 422 and one `error` event with the same detail as the POST's."""
-    if isinstance(exc, ProgramError):
+    if isinstance(exc, (ProgramError, EvaluationError)):
         detail = exc.detail()
-    elif isinstance(exc, EvaluationError):
-        detail = {"message": exc.message, "node": exc.node}
     else:
         detail = {"message": str(exc)}
     return event_stream([("error", {"detail": detail})], status_code=422)

@@ -20,12 +20,17 @@ LEAF_KINDS = ("input", "param", "const")
 
 
 class EvaluationError(ValueError):
-    """A value or gradient that is not a finite number, naming the node."""
+    """A value or gradient that is not a finite number, naming the node and where it is."""
 
-    def __init__(self, message: str, node: str | None = None):
+    def __init__(self, message: str, node: Node | None = None):
         super().__init__(message)
         self.message = message
         self.node = node
+
+    def detail(self) -> dict:
+        if self.node is None:
+            return {"message": self.message}
+        return {"message": self.message, "node": self.node.id, "line": self.node.line, "column": self.node.column}
 
 
 @dataclass(eq=False)
@@ -37,6 +42,9 @@ class Node:
     attrs: dict = field(default_factory=dict)
     value: np.ndarray | None = None
     source: str = ""  # the program text it came from, for the UI and error messages
+    named: bool = False  # True when the program assigned it a name (else its id is made up, like add_1)
+    line: int | None = None
+    column: int | None = None
 
     @property
     def op_name(self) -> str:
@@ -45,6 +53,11 @@ class Node:
     @property
     def label(self) -> str:
         return self.op.symbol if self.op is not None else self.id
+
+    @property
+    def display(self) -> str:
+        """How formulas refer to it: its name, a constant's value, else its made-up id."""
+        return self.source if self.kind == "const" and not self.named else self.id
 
     def compute(self) -> np.ndarray:
         return np.asarray(self.op.forward(*(n.value for n in self.inputs), **self.attrs), dtype=float)
@@ -56,7 +69,7 @@ class BackwardStep:
 
     node: Node
     grad: np.ndarray
-    to: list[tuple[Node, np.ndarray | None, np.ndarray, str | None]]  # input, local, grad, rule
+    to: list[tuple[Node, np.ndarray | None, np.ndarray, str]]  # input, local (or None), grad, rule or formula
 
 
 def topological_order(output: Node, extra: list[Node] = ()) -> list[Node]:
@@ -104,7 +117,7 @@ class Graph:
         if check:
             for node in self.nodes:
                 if not np.isfinite(node.value).all():
-                    raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node.id)
+                    raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
         return self.output.value
 
     def _incoming(self, node: Node, grads: dict[int, np.ndarray], check: bool) -> np.ndarray:
@@ -112,7 +125,7 @@ class Graph:
         if g is None:  # nothing downstream uses this node
             g = np.zeros_like(node.value)
         if check and not np.isfinite(g).all():
-            raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node.id)
+            raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
         return g
 
     def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray], needed=None) -> tuple:
@@ -140,12 +153,12 @@ class Graph:
                         raise EvaluationError(
                             f"the gradient flowing from node '{node.id}' to '{child.id}' is not a finite number "
                             "(a derivative is infinite here, e.g. sqrt or log at 0)",
-                            node.id,
+                            node,
                         )
                     if locals_ is None:
                         to.append((child, None, share, self.rule(node, k)))
                     else:
-                        to.append((child, np.broadcast_to(locals_[k], node.value.shape), share, None))
+                        to.append((child, np.broadcast_to(locals_[k], node.value.shape), share, self.formula(node, k)))
             yield BackwardStep(node, g, to)
 
     def backward(self, check: bool = True) -> dict[str, np.ndarray]:
@@ -165,4 +178,10 @@ class Graph:
         return out
 
     def rule(self, node: Node, k: int) -> str:
-        return node.op.rule[k].format(*(n.id for n in node.inputs), out=node.id)
+        return node.op.rule[k].format(*(n.display for n in node.inputs), out=node.display)
+
+    def formula(self, node: Node, k: int) -> str:
+        """'∂out/∂input = …' for an elementwise op, with the graph's names."""
+        names = [n.display for n in node.inputs]
+        local = node.op.formula[k].format(*names, out=node.display)
+        return f"∂{node.display}/∂{names[k]} = {local}"

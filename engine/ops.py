@@ -47,7 +47,8 @@ class Op:
     forward: Callable[..., Array]
     local: tuple[Callable, ...] | None = None  # one ∂out/∂input per input: (out, *args) -> array
     vjp: Callable[..., tuple] | None = None
-    rule: tuple[str, ...] = ()
+    rule: tuple[str, ...] = ()  # what the VJP computes, where no elementwise local derivative exists
+    formula: tuple[str, ...] = ()  # the local derivative ∂out/∂input, in symbols, for elementwise ops
     attrs: tuple[str, ...] = ()
     doc: str = ""
     output_shape: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
@@ -96,10 +97,16 @@ def _minus_one(out, *args):
     return -1.0
 
 
-op("add", "+", 2, local=(_one, _one))(np.add)
-op("sub", "−", 2, local=(_one, _minus_one))(np.subtract)
-op("mul", "×", 2, local=(lambda out, a, b: b, lambda out, a, b: a))(np.multiply)
-op("div", "÷", 2, local=(lambda out, a, b: 1.0 / b, lambda out, a, b: -a / (b * b)))(np.divide)
+op("add", "+", 2, local=(_one, _one), formula=("1", "1"))(np.add)
+op("sub", "−", 2, local=(_one, _minus_one), formula=("1", "−1"))(np.subtract)
+op("mul", "×", 2, local=(lambda out, a, b: b, lambda out, a, b: a), formula=("{1}", "{0}"))(np.multiply)
+op(
+    "div",
+    "÷",
+    2,
+    local=(lambda out, a, b: 1.0 / b, lambda out, a, b: -a / (b * b)),
+    formula=("1/{1}", "−{0}/{1}²"),
+)(np.divide)
 
 
 def _pow_base(out, a, b):
@@ -115,7 +122,7 @@ def _pow_exponent(out, a, b):
     return np.where(a > 0, out * np.log(np.where(a > 0, a, 1.0)), 0.0)
 
 
-op("pow", "^", 2, local=(_pow_base, _pow_exponent))(np.power)
+op("pow", "^", 2, local=(_pow_base, _pow_exponent), formula=("{1}·{0}^({1} − 1)", "{out}·log {0}"))(np.power)
 
 
 # --- elementwise unary ----------------------------------------------------------
@@ -135,39 +142,42 @@ _SQRT2 = np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 _UNARY = {
-    # name: (symbol, forward, local derivative from (out, a))
-    "neg": ("−", np.negative, lambda out, a: -1.0),
-    "identity": ("=", lambda a: a.copy(), lambda out, a: 1.0),
-    "exp": ("exp", np.exp, lambda out, a: out),
-    "log": ("log", np.log, lambda out, a: 1.0 / a),
-    "sqrt": ("√", np.sqrt, lambda out, a: 0.5 / out),
-    "abs": ("|·|", np.abs, lambda out, a: np.sign(a)),
-    "square": ("x²", np.square, lambda out, a: 2.0 * a),
-    "sin": ("sin", np.sin, lambda out, a: np.cos(a)),
-    "cos": ("cos", np.cos, lambda out, a: -np.sin(a)),
-    "tanh": ("tanh", np.tanh, lambda out, a: 1.0 - out * out),
-    "sigmoid": ("σ", _sigmoid, lambda out, a: out * (1.0 - out)),
-    "relu": ("relu", lambda a: np.maximum(a, 0.0), lambda out, a: (a > 0).astype(float)),
+    # name: (symbol, forward, local derivative from (out, a), that derivative in symbols)
+    "neg": ("−", np.negative, lambda out, a: -1.0, "−1"),
+    "identity": ("=", lambda a: a.copy(), lambda out, a: 1.0, "1"),
+    "exp": ("exp", np.exp, lambda out, a: out, "exp({0}) = {out}"),
+    "log": ("log", np.log, lambda out, a: 1.0 / a, "1/{0}"),
+    "sqrt": ("√", np.sqrt, lambda out, a: 0.5 / out, "1/(2√{0})"),
+    "abs": ("|·|", np.abs, lambda out, a: np.sign(a), "sign({0})"),
+    "square": ("x²", np.square, lambda out, a: 2.0 * a, "2{0}"),
+    "sin": ("sin", np.sin, lambda out, a: np.cos(a), "cos {0}"),
+    "cos": ("cos", np.cos, lambda out, a: -np.sin(a), "−sin {0}"),
+    "tanh": ("tanh", np.tanh, lambda out, a: 1.0 - out * out, "1 − {out}²"),
+    "sigmoid": ("σ", _sigmoid, lambda out, a: out * (1.0 - out), "{out}(1 − {out})"),
+    "relu": ("relu", lambda a: np.maximum(a, 0.0), lambda out, a: (a > 0).astype(float), "1 where {0} > 0, else 0"),
     "leaky_relu": (
         "lrelu",
         lambda a: np.where(a > 0, a, 0.01 * a),
         lambda out, a: np.where(a > 0, 1.0, 0.01),
+        "1 where {0} > 0, else 0.01",
     ),
     "elu": (
         "elu",
         lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0.0))),
         lambda out, a: np.where(a > 0, 1.0, out + 1.0),
+        "1 where {0} > 0, else {out} + 1",
     ),
-    "softplus": ("softplus", _softplus, lambda out, a: _sigmoid(a)),
+    "softplus": ("softplus", _softplus, lambda out, a: _sigmoid(a), "σ({0})"),
     "gelu": (
         "gelu",
         lambda a: a * 0.5 * (1.0 + erf(a / _SQRT2)),
         lambda out, a: 0.5 * (1.0 + erf(a / _SQRT2)) + a * _INV_SQRT_2PI * np.exp(-0.5 * a * a),
+        "Φ({0}) + {0}·φ({0})",
     ),
 }
 
-for _name, (_symbol, _forward, _local) in _UNARY.items():
-    op(_name, _symbol, 1, local=(_local,))(_forward)
+for _name, (_symbol, _forward, _local, _formula) in _UNARY.items():
+    op(_name, _symbol, 1, local=(_local,), formula=(_formula,))(_forward)
 
 
 # --- matrix product -------------------------------------------------------------

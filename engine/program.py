@@ -134,6 +134,8 @@ class _Builder:
                 limit="cpu_time",
             )
         self._check_size(node.value.shape, where)
+        if where is not None:
+            node.line, node.column = where.lineno, where.col_offset + 1
         self.total_elements += node.value.size
         if self.total_elements > MAX_TOTAL_ELEMENTS and self.max_elements == MAX_ELEMENTS:
             raise ProgramError(
@@ -218,6 +220,8 @@ class _Builder:
         if node in self.names.values():  # `c = a`: a new node, so both names show in the graph
             node = self.apply("identity", [node], {}, stmt.value)
         node.id = name
+        node.named = True
+        node.line, node.column = target.lineno, target.col_offset + 1  # errors point at the assignment
         self.names[name] = node
         return node
 
@@ -348,7 +352,7 @@ class _Builder:
                 raise EvaluationError(
                     f"node '{node.id}' (`{node.source}`) is not a finite number: "
                     "check for log of 0 or a negative, division by 0, or overflow",
-                    node.id,
+                    node,
                 )
 
 

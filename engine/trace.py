@@ -31,6 +31,7 @@ def describe(graph: Graph) -> dict:
                 "op": n.op_name,
                 "kind": n.kind,
                 "label": n.label,
+                "named": n.named,
                 "source": n.source,
                 "inputs": [i.id for i in n.inputs],
                 "shape": list(n.value.shape),
@@ -65,9 +66,11 @@ def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
             "node": step.node.id,
             "grad": to_json(step.grad),
             "to": [
+                # `rule` stands in for a missing elementwise local derivative (the contract);
+                # `formula` writes an existing one in symbols, e.g. "∂e/∂c = d".
                 {"input": child.id, "local": None if local is None else to_json(local), "grad": to_json(share)}
-                | ({} if rule is None else {"rule": rule})
-                for child, local, share, rule in step.to
+                | ({"rule": text} if local is None else {"formula": text})
+                for child, local, share, text in step.to
             ],
         }
     yield "done", {

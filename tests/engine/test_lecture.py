@@ -42,9 +42,11 @@ def test_backward_events_show_local_times_incoming():
     assert e_step["node"] == "e" and e_step["grad"] == 1.0
     # e = c·d: the local gradient towards c is d = 2, towards d is c = 3.
     assert e_step["to"] == [
-        {"input": "c", "local": 2.0, "grad": 2.0},
-        {"input": "d", "local": 3.0, "grad": 3.0},
+        {"input": "c", "local": 2.0, "grad": 2.0, "formula": "∂e/∂c = d"},
+        {"input": "d", "local": 3.0, "grad": 3.0, "formula": "∂e/∂d = c"},
     ]
+    d_step = next(step for step in t["backward"] if step["node"] == "d")
+    assert d_step["to"][1]["formula"] == "∂d/∂1 = 1"  # a constant is shown by its value
 
 
 def test_logistic_regression_gradient_is_y_minus_t_times_x():
@@ -57,8 +59,9 @@ def test_logistic_regression_gradient_is_y_minus_t_times_x():
 
 
 def test_logreg_preset_numbers():
-    # wᵀx + b = 0.5 − 0.6 + 0.1 = 0, so y = 0.5 and ∂L/∂w = (0.5 − 1)·[1, 2].
+    # wᵀx + b = 0.75 − 0.5 − 0.25 = 0 exactly, so y = 0.5 and ∂L/∂w = (0.5 − 1)·[1, 2].
     t = trace(parse_program(PRESETS["logreg"].program))
+    assert next(f["value"] for f in t["forward"] if f["node"] == "z") == 0.0
     assert t["loss"] == pytest.approx(np.log(2))
     np.testing.assert_allclose(t["grads"]["w"], [-0.5, -1.0])
     assert t["grads"]["b"] == pytest.approx(-0.5)

@@ -176,14 +176,17 @@ export class ChainRulePanel {
         h('div', { class: 'rule' }, share.rule ?? ''),
         eq('', frac(L, input.id), op('+='), renderTensor(share.grad, { role: 'grad' })));
     }
+    // The local derivative in symbols, e.g. "∂e/∂c = d", from the engine's op table.
+    const formula = share.formula ? h('div', { class: 'rule' }, share.formula) : null;
     if (isScalar(share.local) && isScalar(data.grad) && isScalar(share.grad)) {
       return h('div', { class: 'contrib' },
         eq('', h('span', { class: 'from' }, 'to ', v(input.id)),
           frac(node.id, input.id), op('·'), frac(L, node.id), op('='),
-          arith(`${term(share.local)} × ${term(data.grad)} = ${fmt(share.grad)}`, 'grad')));
+          arith(`${term(share.local)} × ${term(data.grad)} = ${fmt(share.grad)}`, 'grad')),
+        formula);
     }
     const reduced = shapeText(shapeOf(share.local)) !== shapeText(shapeOf(share.grad));
-    return h('div', { class: 'contrib' }, head,
+    return h('div', { class: 'contrib' }, head, formula,
       eq('', frac(node.id, input.id), op('='), renderTensor(share.local, { role: 'local', uniform: true }),
         h('span', { class: 'muted' }, '(local, elementwise)')),
       eq('', frac(node.id, input.id), op('⊙'), frac(L, node.id), op('='),

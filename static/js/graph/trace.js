@@ -88,9 +88,10 @@ export class Trace {
   }
 }
 
-/** Anonymous ids look like `add_1`, `const_2` (the parser's fresh names); named nodes show their name. */
+/** Named nodes show their name; anonymous ids (the parser's fresh `add_1`, `const_2`) do not. */
 export function isNamed(node) {
   if (!node) return false;
+  if (typeof node.named === 'boolean') return node.named;
   const stem = node.kind === 'op' ? node.op : node.kind;
   return !new RegExp(`^${stem}_\\d+$`).test(node.id);
 }
