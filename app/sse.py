@@ -1,10 +1,11 @@
-"""Server-sent events from a list of (event, data) pairs computed up front."""
+"""Server-sent events from an iterable of (event, data) pairs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import problem
 from app.responses import dumps
@@ -12,10 +13,17 @@ from engine import EvaluationError, ProgramError
 
 
 def event_stream(events: Iterable[tuple[str, object]], status_code: int = 200) -> EventSourceResponse:
-    """Stream events; sse-starlette stops iterating when the client disconnects."""
+    """Stream events as they are computed.
+
+    Each next event is computed in the thread pool, so the event loop stays free to
+    notice a client that disconnects: sse-starlette then stops this generator, and no
+    further event (no further optimisation step) is computed.
+    """
+    iterator = iter(events)
 
     async def generate():
-        for event, data in events:
+        while (item := await run_in_threadpool(next, iterator, None)) is not None:
+            event, data = item
             yield {"event": event, "data": dumps(data).decode()}
 
     return EventSourceResponse(generate(), status_code=status_code, ping=15)

@@ -9,12 +9,14 @@ engine computed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.ops import OPS, Op
+from engine.ops import _times as times
 
 LEAF_KINDS = ("input", "param", "const")
 
@@ -106,19 +108,38 @@ class Graph:
         # The op nodes in order, and in reverse those that backprop must visit: built once,
         # because a race runs forward and backward 10,000 times on the same graph.
         self._ops = [n for n in self.nodes if n.op is not None]
-        self._backward_ops = [n for n in reversed(self._ops) if any(self._needed[id(n)])]
+        self._tape = [
+            (n, id(n), n.inputs, tuple(id(i) for i in n.inputs), self._needed[id(n)], self._sends(n))
+            for n in reversed(self._ops)
+            if any(self._needed[id(n)])
+        ]
         self.leaves = [n for n in self.nodes if n.kind in ("input", "param")]
 
     def forward(self, check: bool = True) -> np.ndarray:
-        """Recompute every op node from the leaves' current values."""
+        """Recompute every op node from the leaves' current values.
+
+        With check=False non-finite values pass silently and NumPy's warnings are the
+        caller's to silence (the optimisation runner holds one np.errstate around its
+        whole loop, rather than paying for one per pass).
+        """
+        if not check:
+            for node in self._ops:
+                node.value = node.op.forward(*[n.value for n in node.inputs], **node.attrs)
+            return self.output.value
         with np.errstate(all="ignore"):
             for node in self._ops:
                 node.value = node.op.forward(*[n.value for n in node.inputs], **node.attrs)
-        if check:
-            for node in self.nodes:
-                if not np.isfinite(node.value).all():
-                    raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
+        for node in self.nodes:
+            if not np.isfinite(node.value).all():
+                raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
         return self.output.value
+
+    def _sends(self, node: Node) -> list | None:
+        """For an elementwise op, (local derivative, input, its key) of each input that needs a gradient."""
+        if node.op.local is None:
+            return None
+        needed = self._needed[id(node)]
+        return [(d, child, id(child)) for d, child, wanted in zip(node.op.local, node.inputs, needed) if wanted]
 
     def _incoming(self, node: Node, grads: dict[int, np.ndarray], check: bool) -> np.ndarray:
         g = grads.pop(id(node), None)
@@ -164,15 +185,27 @@ class Graph:
     def backward(self, check: bool = True) -> dict[str, np.ndarray]:
         """dL/dn for every node that leads back to an input or param.
 
-        The same per-node step as the trace, without recording, and skipping the
-        branches that only hold constants.
+        The same per-node step as the trace (`Op.grads`, then the fan-out sum), without
+        recording, skipping the branches that only hold constants. This loop runs
+        10,000 times in a race, hence the locals.
         """
         grads: dict[int, np.ndarray] = {id(self.output): np.ones_like(self.output.value)}
         out = {}
-        with np.errstate(all="ignore"):
-            for node in self._backward_ops:
-                g = out[node.id] = self._incoming(node, grads, check)
-                self._propagate(node, g, grads, self._needed[id(node)])
+        quiet = np.errstate(all="ignore") if check else contextlib.nullcontext()  # see forward()
+        with quiet:
+            for node, key, inputs, keys, needed, sends in self._tape:
+                g = out[node.id] = grads.pop(key) if key in grads else self._incoming(node, grads, check)
+                if check and not np.isfinite(g).all():
+                    raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
+                args = [n.value for n in inputs]
+                if sends is None:
+                    shares, _ = node.op.grads(g, node.value, args, node.attrs, needed)
+                    pairs = zip(keys, shares)
+                else:  # Op.grads's elementwise branch, unrolled: the race's hot path
+                    pairs = [(k, times(g, d(node.value, *args), child.value.shape)) for d, child, k in sends]
+                for child_key, share in pairs:
+                    if share is not None:  # the fan-out sum
+                        grads[child_key] = share if child_key not in grads else grads[child_key] + share
         for leaf in self.leaves:
             out[leaf.id] = self._incoming(leaf, grads, check)
         return out

@@ -1,0 +1,444 @@
+"""The optimisation runner: every run of a request advances in lockstep, as one batch.
+
+K runs (a race of optimizers, or the cells of a hyperparameter sweep) share one
+surface and one start. Each loop iteration t = 0, 1, … does, for all K at once:
+
+1. one engine pass (forward + backward of the surface's graph) at the K points p(t);
+2. the stop rules, per run:
+   - *diverged*: a coordinate or the loss of p(t) is not finite or beyond 1e6 in
+     magnitude. ``stopped_at = t``; the run keeps the points before it, p(0) … p(t−1),
+     and the rates of the updates that led to p(t) (the last one is the culprit);
+   - *converged*: ‖∇f(p(t))‖ < 1e-8 and ‖p(t) − p(t−1)‖ < 1e-8 (t ≥ 1): ``stopped_at = t``;
+   - *max_steps* at t = steps: ``stopped_at = steps``;
+3. update t + 1 for the runs still going: the gradient (plus this update's row of the
+   shared noise table) goes to each optimizer's ``step`` once for all of its runs —
+   runs are stored grouped by optimizer, so each group is a contiguous slice of the
+   batch — with the rate η(t) from each run's schedule.
+
+``points[k]`` is p(k) as [x, y, loss] (``points[0]`` is the start), ``lr[k]`` the rate
+update k + 1 used and ``effective_lr[k]`` its per-coordinate rate; a diverged run has
+as many rates as points, any other run one fewer. Non-finite numbers never reach a
+result's points or loss; an effective rate of the update that diverged may be NaN,
+which JSON writes as null.
+
+``Batch.advance(chunk)`` is a generator that pauses every ``chunk`` iterations, so a
+stream can send what is done and simply stop iterating when its client leaves;
+``race`` and ``sweep`` run it to the end. Each batch stops with a ProgramError
+(limit cpu_time) once it has used more than ``MAX_CPU_SECONDS`` of CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.optimizers import OPTIMIZERS
+from engine.program import MAX_CPU_SECONDS, ProgramError
+from engine.schedules import SCHEDULES, Scheduler
+from engine.surfaces import SurfaceFunction
+
+__all__ = [
+    "CONVERGENCE_TOL",
+    "DIVERGENCE_LIMIT",
+    "MAX_STEPS",
+    "Batch",
+    "Noise",
+    "Run",
+    "race",
+    "race_events",
+    "sweep",
+]
+
+MAX_STEPS = 10_000
+DIVERGENCE_LIMIT = 1e6
+CONVERGENCE_TOL = 1e-8
+
+DIVERGED, CONVERGED, MAX = "diverged", "converged", "max_steps"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a race: an optimizer with its hyperparameters and a schedule."""
+
+    optimizer: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    schedule: str = "constant"
+    schedule_params: Mapping[str, Any] = field(default_factory=dict)
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Noise:
+    """N(0, std²) added to every gradient component, the same draws for every run."""
+
+    std: float = 0.0
+    seed: int = 0
+
+    def table(self, steps: int) -> np.ndarray | None:
+        """Row t is added to the gradient of update t + 1 of every run."""
+        if not self.std > 0:
+            return None
+        return np.random.default_rng(self.seed).normal(0.0, self.std, size=(steps, 2))
+
+
+def _lookup(registry: Mapping, name: str, what: str):
+    if name not in registry:
+        raise ValueError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
+    return registry[name]
+
+
+def _labels(runs: Sequence[Run]) -> list[str]:
+    """Each run's label, defaulting to its optimizer's title; repeats get a number."""
+    out, seen = [], {}
+    for run in runs:
+        base = run.label or OPTIMIZERS[run.optimizer].title
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base} {seen[base]}")
+    return out
+
+
+class Batch:
+    """K runs of one surface from one start, advanced together.
+
+    Rows are stored grouped by optimizer (``order[row]`` is the run it holds);
+    results are given back in the runs' own order. With ``record=False`` only each
+    run's final loss and status are kept (a sweep).
+    """
+
+    def __init__(
+        self,
+        expression: str,
+        start: Sequence[float],
+        steps: int,
+        runs: Sequence[Run],
+        noise: Noise | None = None,
+        record: bool = True,
+        cpu_seconds: float | None = None,
+    ):
+        if not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"steps must be between 1 and {MAX_STEPS:,} (limit steps), got {steps}")
+        if not runs:
+            raise ValueError("a race needs at least one run")
+        start = np.asarray(start, dtype=float).reshape(2)
+        if not np.isfinite(start).all():
+            raise ValueError(f"the start must be two finite numbers, got {start.tolist()}")
+        for run in runs:
+            _lookup(OPTIMIZERS, run.optimizer, "optimizer")
+            _lookup(SCHEDULES, run.schedule, "schedule")
+
+        first: dict[str, int] = {}
+        for run in runs:
+            first.setdefault(run.optimizer, len(first))
+        self.order = sorted(range(len(runs)), key=lambda i: first[runs[i].optimizer])  # stable
+        self.row_of = np.argsort(self.order)
+        self.runs = list(runs)
+        self.labels = _labels(runs)
+        self.steps, self.record = steps, record
+        self.cpu_seconds = MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds
+        K = self.K = len(runs)
+        rows = [runs[i] for i in self.order]
+        self.params = [OPTIMIZERS[r.optimizer].validate_params(r.params) for r in rows]
+        self.schedule_params = [SCHEDULES[r.schedule].validate_params(r.schedule_params) for r in rows]
+
+        self.surface = SurfaceFunction(expression, [tuple(start)])
+        self.pos = np.tile(start, (K, 1))
+        self.prev = self.pos.copy()
+        self.start = start
+
+        # η(t) of every row, a (steps, K) table: time-only schedules are filled in now,
+        # in one vectorised call per distinct (schedule, params); loss-driven ones
+        # (NewBOB) row by row as the losses arrive.
+        lr0 = np.array([p["lr"] for p in self.params], dtype=float)
+        keys: dict[tuple, list[int]] = {}
+        for i, (r, sp) in enumerate(zip(rows, self.schedule_params)):
+            keys.setdefault((r.schedule, json.dumps(sp, sort_keys=True)), []).append(i)
+        self.lr_table = np.zeros((steps, K))
+        self.observers = []
+        ts = np.arange(steps)[:, None]
+        for (name, _), idx in keys.items():
+            idx_ = slice(None) if len(idx) == K else np.array(idx)
+            schedule, sp = SCHEDULES[name], self.schedule_params[idx[0]]
+            scheduler = schedule.start(lr0[idx_], sp)
+            if type(scheduler).observe is Scheduler.observe:
+                self.lr_table[:, idx_] = schedule.eta_at(ts, lr0[idx_], sp)
+            else:
+                self.observers.append((idx_, scheduler))
+
+        # One optimizer group per contiguous slice of rows: (optimizer, rows, state,
+        # hyperparameters, its columns of the rate table as (steps, rows, 1)).
+        self.groups = []
+        a = 0
+        for name in first:
+            b = a + sum(1 for r in rows if r.optimizer == name)
+            opt, sl = OPTIMIZERS[name], slice(a, b)
+            hp = opt.stack_params(self.params[sl])
+            self.groups.append((opt, sl, opt.init_state(self.pos[sl]), hp, self.lr_table[:, sl, None]))
+            a = b
+        self.ws = [self.pos[g[1]] for g in self.groups]  # each group's current points
+
+        self.noise = (noise or Noise()).table(steps)
+        if record:  # (iteration, run, ·): rows of one iteration are written together
+            self.points = np.empty((steps + 1, K, 3))
+            self.effective_lr = np.empty((steps, K, 2))
+        self.active = np.ones(K, dtype=bool)
+        self.n_active = K
+        self.stopped: np.ndarray | None = None  # mask of stopped rows, once there is one
+        self.park = np.zeros((K, 2))  # where stopped rows are held (a finite point)
+        self.status: list[str | None] = [None] * K
+        self.stopped_at = np.full(K, -1)
+        self.n_points = np.zeros(K, dtype=int)  # final counts once stopped
+        self.n_lr = np.zeros(K, dtype=int)
+        self.final_loss = np.full(K, np.nan)
+        self.t = 0  # next iteration
+        self.cpu = 0.0
+
+    # -- the loop
+
+    def advance(self, chunk: int = 250) -> Iterator[int]:
+        """Run the loop, pausing after every ``chunk`` iterations (yields iterations done)."""
+        while self.t <= self.steps and self.n_active:
+            began = time.thread_time()
+            self._iterate(min(self.t + chunk, self.steps + 1))
+            self.cpu += time.thread_time() - began
+            if self.cpu > self.cpu_seconds and self.n_active:
+                raise ProgramError(
+                    f"the optimisation took more than {self.cpu_seconds:g} s of CPU after {self.t - 1:,} of "
+                    f"{self.steps:,} steps (limit cpu_time): use fewer steps or runs, or a simpler expression",
+                    limit="cpu_time",
+                )
+            yield self.t
+
+    def run(self, chunk: int = 250) -> Batch:
+        """All the way (checking the CPU budget every ``chunk`` iterations)."""
+        for _ in self.advance(chunk):
+            pass
+        return self
+
+    def _iterate(self, end: int) -> None:
+        """Iterations self.t … end − 1 (see the module docstring).
+
+        This is the hot loop (10,000 iterations for a long race), so the per-iteration
+        checks are one or two NumPy calls that are exact only in one direction; the
+        per-run tests in ``_diverge``/``_converge`` run only when one of them fires.
+        Stopped runs stay in the batch but are held at a finite point ("parked": a
+        converged run where it stopped, a diverged one at the start) and their gradient
+        is set to inf, so they do not fire a check again.
+        """
+        surface, groups, observers, steps = self.surface, self.groups, self.observers, self.steps
+        pos, prev, noise, park, record = self.pos, self.prev, self.noise, self.park, self.record
+        lr_table, ws = self.lr_table, self.ws
+        single = groups[0] if len(groups) == 1 else None
+        limit, limit2, tol = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL
+        pos_log, loss_log, eff_log = [], [], []
+        t = t0 = self.t
+        with np.errstate(all="ignore"):
+            while t < end:
+                loss, grad = surface(pos)
+                if record:
+                    pos_log.append(pos)
+                    loss_log.append(loss)
+                if self.stopped is not None:
+                    grad[self.stopped] = np.inf
+                # Σ loss² + Σ coord² ≤ 1e12 means no run is beyond 1e6 (NaN fails `<=`); if
+                # not, the largest |value| decides whether a run needs the per-run test.
+                if not loss @ loss + np.vdot(pos, pos) <= limit2:
+                    if not (np.abs(loss).max() <= limit and np.abs(pos).max() <= limit):
+                        self._diverge(t, pos, loss)
+                if t and np.abs(grad).min() < tol:  # some gradient component is tiny
+                    self._converge(t, pos, prev, grad, loss)
+                if t:
+                    for idx, scheduler in observers:
+                        scheduler.observe(t, loss[idx])
+                if t == steps:
+                    self._stop(np.flatnonzero(self.active), t, MAX, loss)
+                if not self.n_active:
+                    t += 1
+                    break
+
+                for idx, scheduler in observers:
+                    lr_table[t, idx] = scheduler.rate(t)
+                d = grad + noise[t] if noise is not None else grad
+                if single is not None:
+                    opt, _, state, hp, lrs = single
+                    new, eff = opt.step(pos, d, t + 1, lrs[t], state, hp)
+                    effs = (eff,)
+                else:
+                    # Each group steps from its own last output (a parked run's value
+                    # there is never read), so only d needs slicing.
+                    new_ws, effs = [], []
+                    for (opt, rows, state, hp, lrs), w in zip(groups, ws):
+                        w, e = opt.step(w, d[rows], t + 1, lrs[t], state, hp)
+                        new_ws.append(w)
+                        effs.append(e)
+                    ws = new_ws
+                    new = np.concatenate(ws)
+                if record:
+                    eff_log.append(effs)
+                if self.stopped is not None:
+                    np.copyto(new, park, where=self.stopped[:, None])
+                prev, pos = pos, new
+                t += 1
+        self.pos, self.prev, self.ws, self.t = pos, prev, ws, t
+        if record and pos_log:  # one copy per chunk (concatenate is the fastest way here)
+            n, K = len(pos_log), self.K
+            self.points[t0 : t0 + n, :, :2] = np.concatenate(pos_log).reshape(n, K, 2)
+            self.points[t0 : t0 + n, :, 2] = np.concatenate(loss_log).reshape(n, K)
+            if eff_log:
+                n = len(eff_log)
+                for (_, rows, *_), column in zip(groups, zip(*eff_log)):
+                    self.effective_lr[t0 : t0 + n, rows] = np.concatenate(column).reshape(n, -1, 2)
+
+    def _diverge(self, t: int, pos, loss) -> None:
+        size = np.maximum(np.abs(loss), np.abs(pos).max(axis=1))
+        rows = np.flatnonzero(~(size <= DIVERGENCE_LIMIT) & self.active)
+        self._stop(rows, t, DIVERGED, loss)
+        self.park[rows] = self.start  # finite, and (usually) far below the limit
+
+    def _converge(self, t: int, pos, prev, grad, loss) -> None:
+        step = pos - prev
+        small = np.maximum((grad * grad).sum(axis=1), (step * step).sum(axis=1)) < CONVERGENCE_TOL**2
+        rows = np.flatnonzero(small & self.active)
+        self._stop(rows, t, CONVERGED, loss)
+        self.park[rows] = pos[rows]
+
+    def _stop(self, rows: np.ndarray, t: int, status: str, loss: np.ndarray) -> None:
+        if not len(rows):
+            return
+        if self.stopped is None:
+            self.stopped = np.zeros(self.K, dtype=bool)
+        for r in rows:
+            self.active[r] = False
+            self.stopped[r] = True
+            self.n_active -= 1
+            self.status[r] = status
+            self.stopped_at[r] = t
+            if status == DIVERGED:  # p(t) is bad: keep p(0) … p(t−1) (at least the start)
+                self.n_points[r], self.n_lr[r] = max(t, 1), t
+            else:
+                self.n_points[r], self.n_lr[r] = t + 1, t
+                self.final_loss[r] = loss[r]
+
+    # -- results, in the runs' order
+
+    def known(self, k: int) -> tuple[int, int]:
+        """How many points and rates of run k are final so far."""
+        r = self.row_of[k]
+        if self.status[r] is None:
+            return self.t, self.t
+        return int(self.n_points[r]), int(self.n_lr[r])
+
+    def ended(self, k: int) -> bool:
+        return self.status[self.row_of[k]] is not None
+
+    def summary(self, k: int) -> dict:
+        r = self.row_of[k]
+        return {"run": k, "label": self.labels[k], "status": self.status[r], "stopped_at": int(self.stopped_at[r])}
+
+    def slices(self, k: int, begin: int = 0) -> dict:
+        """Run k's points, rates and effective rates from index ``begin`` to what is final."""
+        r = self.row_of[k]
+        n_points, n_lr = self.known(k)
+        return {
+            "points": np.ascontiguousarray(self.points[begin:n_points, r]),
+            "lr": np.ascontiguousarray(self.lr_table[begin:n_lr, r]),
+            "effective_lr": np.ascontiguousarray(self.effective_lr[begin:n_lr, r]),
+        }
+
+    def result(self, k: int) -> dict:
+        run, r = self.runs[k], self.row_of[k]
+        return {
+            "label": self.labels[k],
+            "optimizer": run.optimizer,
+            "params": self.params[r],
+            "schedule": {"name": run.schedule, **self.schedule_params[r]},
+            **self.slices(k),
+            "status": self.status[r],
+            "stopped_at": int(self.stopped_at[r]),
+        }
+
+
+def race(expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
+    """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, status, stopped_at, …}]``."""
+    batch = Batch(expression, start, steps, runs, noise).run()
+    return [batch.result(k) for k in range(batch.K)]
+
+
+def default_chunk(steps: int) -> int:
+    """Iterations per streamed batch of points: about 20–40 events per run."""
+    return min(250, max(25, steps // 20))
+
+
+def race_events(
+    expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None, chunk: int | None = None
+) -> Iterator[tuple[str, dict]]:
+    """The race as events: ``step`` {run, t, points, lr, effective_lr} (run k's values from
+    index t on), ``end`` {run, label, status, stopped_at} once per run, then ``done``.
+
+    Set-up errors (a bad expression, parameter or start) are raised here, before any
+    event; the loop itself runs only as the events are iterated.
+    """
+    batch = Batch(expression, start, steps, runs, noise)
+    return _events(batch, chunk or default_chunk(steps))
+
+
+def _events(batch: Batch, chunk: int) -> Iterator[tuple[str, dict]]:
+    sent = [0] * batch.K
+    ended = [False] * batch.K
+    try:
+        for _ in batch.advance(chunk):
+            for k in range(batch.K):
+                if ended[k]:
+                    continue
+                n_points, n_lr = batch.known(k)
+                if n_points > sent[k] or n_lr > sent[k]:
+                    yield "step", {"run": k, "t": sent[k], **batch.slices(k, sent[k])}
+                    sent[k] = n_points
+                if batch.ended(k):
+                    ended[k] = True
+                    yield "end", batch.summary(k)
+    except ProgramError as exc:  # the CPU limit, met half-way
+        yield "error", {"detail": exc.detail()}
+        return
+    yield "done", {"runs": [batch.summary(k) for k in range(batch.K)]}
+
+
+def sweep(
+    expression: str,
+    start,
+    steps: int,
+    optimizer: str,
+    params: Mapping[str, Any] | None,
+    axes: Mapping[str, tuple[str, Sequence[float]]],
+    schedule: str = "constant",
+    schedule_params: Mapping[str, Any] | None = None,
+    noise: Noise | None = None,
+) -> dict:
+    """One optimizer over a grid of two of its hyperparameters, every cell in one batch.
+
+    ``axes = {"x": (name, values), "y": (name, values)}``. Returns ``{x, y, names,
+    final_loss, status, stopped_at}``: x and y the values, names the hyperparameters, and
+    ``final_loss[i][j]`` that of ``y[i]``, ``x[j]`` (like a grid's z), None if it diverged.
+    """
+    (x_name, xs), (y_name, ys) = axes["x"], axes["y"]
+    if x_name == y_name:
+        raise ValueError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
+    base = dict(params or {})
+    runs = [
+        Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
+    ]
+    batch = Batch(expression, start, steps, runs, noise, record=False).run()
+    rows = batch.row_of.reshape(len(ys), len(xs))
+    final = batch.final_loss[rows]
+    return {
+        "x": [float(v) for v in xs],
+        "y": [float(v) for v in ys],
+        "names": {"x": x_name, "y": y_name},
+        "final_loss": [[float(v) if np.isfinite(v) else None for v in row] for row in final],
+        "status": [[batch.status[r] for r in row] for row in rows],
+        "stopped_at": batch.stopped_at[rows].tolist(),
+    }

@@ -1,0 +1,319 @@
+"""2-D loss surfaces, each written as an expression in the program language.
+
+A surface's values *and gradients* come from the engine: the expression is parsed
+into a Graph once (``parse_expression`` with leaves ``x`` and ``y``), and every
+evaluation just assigns new leaf values and runs ``Graph.forward``/``Graph.backward``
+on whole arrays. No derivative is written by hand anywhere in this file.
+
+    >>> f = SurfaceFunction(SURFACES["rosenbrock"].expression, probes=[(-1.5, 2.0)])
+    >>> loss, grad = f(np.array([[-1.5, 2.0], [0.0, 0.0]]))  # one engine pass for both points
+    >>> loss.tolist(), grad.tolist()
+    ([12.5, 1.0], [[-155.0, -50.0], [-2.0, 0.0]])
+
+A custom surface is any *elementwise* expression in ``x`` and ``y`` (numbers,
++ − * / **, exp, log, sin, …), so the same graph evaluates one point, K points in
+lockstep, or an n×n grid by broadcasting. Ops that mix elements (sum, mean, max,
+@, softmax, the losses) and list literals would mix the K points of a batch, so they
+are refused with the line and column where they appear.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.graph import EvaluationError, Graph
+from engine.ops import OPS
+from engine.program import INITS, LEAVES, MAX_CPU_SECONDS, ProgramError, parse_expression
+
+__all__ = [
+    "SURFACES",
+    "Surface",
+    "SurfaceFunction",
+    "check_elementwise",
+    "grid",
+    "value_and_grad",
+]
+
+MAX_GRID_N = 1_024
+GRID_CHUNK_ELEMENTS = 1 << 14  # grid rows are evaluated in blocks of about this many points (cache-sized)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One named surface: its expression, where to look at it, and where it is lowest."""
+
+    id: str
+    title: str
+    expression: str  # in the program language, in x and y
+    formula: str  # the same, as the lecture would write it
+    domain: tuple[tuple[float, float], tuple[float, float]]  # (x range, y range)
+    minima: tuple[tuple[float, float], ...]  # global minima (none for the saddle)
+    minimum_value: float | None
+    start: tuple[float, float]  # a start that makes a good race
+    description: str
+
+    def describe(self) -> dict:
+        """The API's form: ``{id, title, expression, formula, domain: {x, y}, minima, start, …}``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "expression": self.expression,
+            "formula": self.formula,
+            "domain": {"x": list(self.domain[0]), "y": list(self.domain[1])},
+            "minima": [list(m) for m in self.minima],
+            "minimum_value": self.minimum_value,
+            "start": list(self.start),
+            "description": self.description,
+        }
+
+
+SURFACES: dict[str, Surface] = {
+    s.id: s
+    for s in (
+        Surface(
+            "quadratic",
+            "Ill-conditioned quadratic bowl",
+            "0.5*x**2 + 10*y**2",
+            "f(x, y) = ½x² + 10y²",
+            ((-5.0, 5.0), (-3.0, 3.0)),
+            ((0.0, 0.0),),
+            0.0,
+            (-4.5, 2.0),
+            "Curvature 1 along x and 20 along y (condition number 20): plain gradient descent "
+            "zig-zags across the steep direction while crawling along the shallow one; momentum "
+            "damps the zig-zag and per-coordinate rates (AdaGrad, RMSProp, Adam) even it out.",
+        ),
+        Surface(
+            "rosenbrock",
+            "Rosenbrock's banana",
+            "(1 - x)**2 + 100*(y - x**2)**2",
+            "f(x, y) = (1 − x)² + 100(y − x²)²",
+            ((-2.0, 2.0), (-1.0, 3.0)),
+            ((1.0, 1.0),),
+            0.0,
+            (-1.5, 2.0),
+            "A long, curved, flat-bottomed valley (Rosenbrock 1960): finding the valley is easy, "
+            "following it to the minimum at (1, 1) is slow.",
+        ),
+        Surface(
+            "beale",
+            "Beale",
+            "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+            "f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+            ((-4.5, 4.5), (-4.5, 4.5)),
+            ((3.0, 0.5),),
+            0.0,
+            (1.0, 1.5),
+            "Flat plateaus and sharp ridges towards the corners; the minimum at (3, 0.5) sits "
+            "in a narrow curved valley.",
+        ),
+        Surface(
+            "himmelblau",
+            "Himmelblau",
+            "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+            "f(x, y) = (x² + y − 11)² + (x + y² − 7)²",
+            ((-5.0, 5.0), (-5.0, 5.0)),
+            (
+                (3.0, 2.0),
+                (-2.8051180869527449, 3.1313125182505730),
+                (-3.7793102533777469, -3.2831859912861694),
+                (3.5844283403304917, -1.8481265269644036),
+            ),
+            0.0,
+            (-0.5, -1.5),
+            "Four minima of equal depth (f = 0) around a local maximum near (−0.27, −0.92): "
+            "optimizers started in the middle end in different minima.",
+        ),
+        Surface(
+            "booth",
+            "Booth",
+            "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+            "f(x, y) = (x + 2y − 7)² + (2x + y − 5)²",
+            ((-10.0, 10.0), (-10.0, 10.0)),
+            ((1.0, 3.0),),
+            0.0,
+            (-8.0, 8.0),
+            "A tilted quadratic bowl (Hessian [[10, 8], [8, 10]], condition number 9) with its "
+            "minimum at (1, 3).",
+        ),
+        Surface(
+            "saddle",
+            "Saddle",
+            "x**2 - y**2",
+            "f(x, y) = x² − y²",
+            ((-2.0, 2.0), (-2.0, 2.0)),
+            (),
+            None,
+            (-1.5, 0.001),
+            "A saddle point at (0, 0): downhill along y for ever, so there is no minimum. Started "
+            "just off the ridge, plain gradient descent lingers near the saddle; adaptive methods "
+            "escape sooner. Every run eventually leaves the 1e6 range and is stopped as diverged.",
+        ),
+        Surface(
+            "rastrigin",
+            "Rastrigin",
+            "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
+            "f(x, y) = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy",
+            ((-5.12, 5.12), (-5.12, 5.12)),
+            ((0.0, 0.0),),
+            0.0,
+            (-2.6, 3.4),
+            "A bowl covered in a grid of local minima near every integer point: gradient methods "
+            "stop in the nearest one unless the steps are large (or noisy) enough to hop out.",
+        ),
+        Surface(
+            "six_hump_camel",
+            "Six-hump camel",
+            "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
+            "f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²",
+            ((-2.0, 2.0), (-1.0, 1.0)),
+            ((0.089842013100318062, -0.71265640302073963), (-0.089842013100318062, 0.71265640302073963)),
+            -1.0316284534898774,
+            (-1.7, -0.8),
+            "Six local minima, two of them global (f ≈ −1.0316) at (±0.0898, ∓0.7127).",
+        ),
+        Surface(
+            "goldstein_price",
+            "Goldstein–Price",
+            "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
+            "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))",
+            "f(x, y) = [1 + (x + y + 1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]"
+            " · [30 + (2x − 3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)]",
+            ((-2.0, 2.0), (-2.0, 2.0)),
+            ((0.0, -1.0),),
+            3.0,
+            (0.5, 0.5),
+            "Values from 3 to about 10⁶ across the square, with several local minima (f = 30 at "
+            "(−0.6, −0.4), 84 at (1.8, 0.2)): a test of step-size robustness; plot it on a log scale.",
+        ),
+    )
+}
+
+
+# --- custom expressions ----------------------------------------------------------
+
+
+def _where(node: ast.AST) -> dict:
+    return {"line": node.lineno, "column": node.col_offset + 1}
+
+
+def check_elementwise(text: str) -> None:
+    """Refuse what would mix the points of a batch: lists, @ and non-elementwise ops.
+
+    Call after ``parse_expression`` has accepted ``text`` (so it parses).
+    """
+    for node in ast.walk(ast.parse(text, mode="eval")):
+        if isinstance(node, ast.List):
+            raise ProgramError(
+                "a surface is a function of the numbers x and y: lists are not allowed here", **_where(node)
+            )
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            raise ProgramError("a surface is a function of the numbers x and y: use * instead of @", **_where(node))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name in INITS or name in LEAVES:
+                raise ProgramError(
+                    f"{name}(...) makes a tensor; a surface uses only x, y and numbers", **_where(node)
+                )
+            if name in OPS and not OPS[name].elementwise:
+                raise ProgramError(
+                    f"{name} mixes elements, so it would mix the points of the plot; a surface is built "
+                    "from elementwise functions of x and y (+ − * / **, exp, log, sin, cos, tanh, …)",
+                    **_where(node),
+                )
+
+
+def _build(expression: str, probes: Sequence[tuple[float, float]]) -> Graph:
+    """Parse once, at the first probe point where every node is finite."""
+    first: EvaluationError | None = None
+    for x, y in probes:
+        try:
+            graph = parse_expression(expression, {"x": np.array([x]), "y": np.array([y])})
+        except EvaluationError as exc:
+            if first is None:
+                first = EvaluationError(f"at ({x:g}, {y:g}): {exc.message}", exc.node)
+            continue
+        check_elementwise(expression)
+        return graph
+    raise first
+
+
+class SurfaceFunction:
+    """A surface's graph, built once, then evaluated on whole arrays of points.
+
+    The graph is built (and checked) at the first of ``probes`` where every node is
+    finite; an EvaluationError naming the node says where it is not. Its ops are
+    elementwise, so the same graph then takes K points, or a grid by broadcasting.
+    """
+
+    def __init__(self, expression: str, probes: Sequence[tuple[float, float]]):
+        self.expression = expression
+        self.graph = _build(expression, probes)
+        self._x = self.graph.by_id["x"]
+        self._y = self.graph.by_id["y"]
+
+    def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(f (K,), ∇f (K, 2)) at points (K, 2): one forward and one backward pass.
+
+        Non-finite values are returned as they are (the runner decides what they mean).
+        """
+        self._x.value = points[:, 0]
+        self._y.value = points[:, 1]
+        loss = self.graph.forward(check=False)
+        grads = self.graph.backward(check=False)
+        grad = np.empty(points.shape)
+        grad[:, 0] = grads["x"]
+        grad[:, 1] = grads["y"]
+        if np.shape(loss) != (points.shape[0],):  # an expression without x or y: broadcast
+            loss = np.broadcast_to(loss, (points.shape[0],))
+        return loss, grad
+
+    def values(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """f at broadcastable arrays x and y (forward pass only)."""
+        self._x.value, self._y.value = x, y
+        out = self.graph.forward(check=False)
+        return np.broadcast_to(out, np.broadcast_shapes(np.shape(x), np.shape(y)))
+
+
+def value_and_grad(expression: str, points) -> tuple[np.ndarray, np.ndarray]:
+    """f and ∇f at K points (K, 2), by one forward and one backward pass of the engine."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    loss, grad = SurfaceFunction(expression, [tuple(points[0])])(points)
+    return np.array(loss), grad
+
+
+def grid(expression: str, domain, n: int) -> dict:
+    """f on an n×n grid: ``{x: (n,), y: (n,), z: (n, n)}`` with ``z[i, j] = f(x[j], y[i])``.
+
+    The graph is built once at a point of the domain where it is finite, then run on
+    whole blocks of rows by broadcasting x (1, n) against y (rows, 1). Points where f
+    is not finite (log of a negative, say) are NaN, which JSON shows as null.
+    """
+    (x_lo, x_hi), (y_lo, y_hi) = domain
+    xs = np.linspace(x_lo, x_hi, n)
+    ys = np.linspace(y_lo, y_hi, n)
+    # Build where f is finite: the centre, else a 5×5 lattice of the domain's inside.
+    lattice = [(x, y) for x in np.linspace(x_lo, x_hi, 7)[1:-1] for y in np.linspace(y_lo, y_hi, 7)[1:-1]]
+    f = SurfaceFunction(expression, [((x_lo + x_hi) / 2, (y_lo + y_hi) / 2), *lattice])
+
+    z = np.empty((n, n))
+    rows = max(1, GRID_CHUNK_ELEMENTS // n)
+    row_x = xs[None, :]
+    deadline = time.thread_time() + MAX_CPU_SECONDS
+    with np.errstate(all="ignore"):
+        for i in range(0, n, rows):
+            block = z[i : i + rows]
+            block[...] = f.values(row_x, ys[i : i + rows, None])
+            if time.thread_time() > deadline:
+                raise ProgramError(
+                    f"the grid takes more than {MAX_CPU_SECONDS:g} s of CPU to evaluate (limit cpu_time): "
+                    "use a smaller n or a simpler expression",
+                    limit="cpu_time",
+                )
+    z[~np.isfinite(z)] = np.nan
+    return {"x": xs, "y": ys, "z": z}
