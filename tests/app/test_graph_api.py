@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from engine import PRESETS
-
-
-def parse_sse(text: str) -> list[tuple[str, dict]]:
-    """Read an event-stream body into (event, data) pairs, as a browser would."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = None, []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].lstrip())
-        if name:
-            events.append((name, json.loads("\n".join(data))))
-    return events
+from tests.contract import parse_sse
 
 
 def test_health(client):

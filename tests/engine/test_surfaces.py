@@ -11,18 +11,7 @@ import pytest
 import engine.surfaces as surfaces_module
 from engine import EvaluationError, ProgramError
 from engine.surfaces import SURFACES, SurfaceFunction, check_elementwise, grid, value_and_grad
-
-DESIGN_SURFACES = {
-    "quadratic",
-    "rosenbrock",
-    "beale",
-    "himmelblau",
-    "booth",
-    "saddle",
-    "rastrigin",
-    "six_hump_camel",
-    "goldstein_price",
-}
+from tests.contract import DESIGN_SURFACES
 
 # The textbook formulas, written independently of the registry's expressions (values only).
 REFERENCE = {
