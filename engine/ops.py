@@ -122,7 +122,7 @@ op(
 
 
 def _pow_base(out, a, b):
-    if np.ndim(b) == 0:  # the usual case, a constant exponent: keep it cheap
+    if b.ndim == 0:  # the usual case, a constant exponent: keep it cheap (node values are arrays)
         e = float(b)
         return a + a if e == 2.0 else 0.0 if e == 0.0 else e * a ** (e - 1.0)
     return np.where(b == 0, 0.0, b * a ** (b - 1.0))

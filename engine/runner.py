@@ -146,18 +146,23 @@ class Batch:
         self.schedule_params = [SCHEDULES[r.schedule].validate_params(r.schedule_params) for r in rows]
 
         self.surface = SurfaceFunction(expression, [tuple(start)])
+        # Two (K, 2) buffers take turns holding p(t) and p(t − 1): each update writes
+        # p(t + 1) over p(t − 1), group by group through fixed views (no per-step
+        # slicing or joining); the gradient has one buffer of its own.
         self.pos = np.tile(start, (K, 1))
         self.prev = self.pos.copy()
+        self.grad = np.empty((K, 2))
         self.start = start
 
-        # η(t) of every row, a (steps, K) table: time-only schedules are filled in now,
-        # in one vectorised call per distinct (schedule, params); loss-driven ones
-        # (NewBOB) row by row as the losses arrive.
+        # η(t) of every row, a (steps, K, 2) table (the same η for both coordinates: the
+        # optimizers' same-shape operations are cheaper than (K, 1) broadcasts): time-only
+        # schedules are filled in now, in one vectorised call per distinct (schedule,
+        # params); loss-driven ones (NewBOB) row by row as the losses arrive.
         lr0 = np.array([p["lr"] for p in self.params], dtype=float)
         keys: dict[tuple, list[int]] = {}
         for i, (r, sp) in enumerate(zip(rows, self.schedule_params)):
             keys.setdefault((r.schedule, json.dumps(sp, sort_keys=True)), []).append(i)
-        self.lr_table = np.zeros((steps, K))
+        self.lr_table = np.zeros((steps, K, 2))
         self.observers = []
         ts = np.arange(steps)[:, None]
         for (name, _), idx in keys.items():
@@ -165,21 +170,29 @@ class Batch:
             schedule, sp = SCHEDULES[name], self.schedule_params[idx[0]]
             scheduler = schedule.start(lr0[idx_], sp)
             if type(scheduler).observe is Scheduler.observe:
-                self.lr_table[:, idx_] = schedule.eta_at(ts, lr0[idx_], sp)
+                self.lr_table[:, idx_] = schedule.eta_at(ts, lr0[idx_], sp)[..., None]
             else:
                 self.observers.append((idx_, scheduler))
 
         # One optimizer group per contiguous slice of rows: (optimizer, rows, state,
-        # hyperparameters, its columns of the rate table as (steps, rows, 1)).
+        # hyperparameters, its rows of the rate table as (steps, rows, 2)).
         self.groups = []
         a = 0
         for name in first:
             b = a + sum(1 for r in rows if r.optimizer == name)
             opt, sl = OPTIMIZERS[name], slice(a, b)
             hp = opt.stack_params(self.params[sl])
-            self.groups.append((opt, sl, opt.init_state(self.pos[sl]), hp, self.lr_table[:, sl, None]))
+            self.groups.append((opt, sl, opt.init_state(self.pos[sl]), hp, self.lr_table[:, sl]))
             a = b
-        self.ws = [self.pos[g[1]] for g in self.groups]  # each group's current points
+        # What each group's step reads and writes, as fixed views of the buffers: from
+        # p(t) in one buffer into the other, for either turn of the two buffers.
+        self._plan = {
+            id(p): [
+                (opt.step, p[rows], self.grad[rows], q[rows], state, hp, lrs)
+                for opt, rows, state, hp, lrs in self.groups
+            ]
+            for p, q in ((self.pos, self.prev), (self.prev, self.pos))
+        }
 
         self.noise = (noise or Noise()).table(steps)
         if record:  # (iteration, run, ·): rows of one iteration are written together
@@ -187,7 +200,7 @@ class Batch:
             self.effective_lr = np.empty((steps, K, 2))
         self.active = np.ones(K, dtype=bool)
         self.n_active = K
-        self.stopped: np.ndarray | None = None  # mask of stopped rows, once there is one
+        self.stopped: np.ndarray | None = None  # (K, 2) mask of stopped rows, once there is one
         self.park = np.zeros((K, 2))  # where stopped rows are held (a finite point)
         self.status: list[str | None] = [None] * K
         self.stopped_at = np.full(K, -1)
@@ -227,31 +240,35 @@ class Batch:
         per-run tests in ``_diverge``/``_converge`` run only when one of them fires.
         Stopped runs stay in the batch but are held at a finite point ("parked": a
         converged run where it stopped, a diverged one at the start) and their gradient
-        is set to inf, so they do not fire a check again.
+        is set to inf, so they do not fire a check again. Each group writes its new
+        points straight into its rows of the other position buffer (``out=``), which
+        then becomes p(t + 1); a parked row's value there is overwritten at once.
         """
-        surface, groups, observers, steps = self.surface, self.groups, self.observers, self.steps
-        pos, prev, noise, park, record = self.pos, self.prev, self.noise, self.park, self.record
-        lr_table, ws = self.lr_table, self.ws
-        single = groups[0] if len(groups) == 1 else None
+        surface, observers, steps, plan = self.surface, self.observers, self.steps, self._plan
+        pos, prev, grad, noise, park, record = self.pos, self.prev, self.grad, self.noise, self.park, self.record
+        lr_table, stopped = self.lr_table, self.stopped
         limit, limit2, tol = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL
+        vdot, min_of, absolute = np.vdot, np.minimum.reduce, np.abs
         pos_log, loss_log, eff_log = [], [], []
         t = t0 = self.t
         with np.errstate(all="ignore"):
             while t < end:
-                loss, grad = surface(pos)
+                loss, _ = surface(pos, out=grad)
                 if record:
-                    pos_log.append(pos)
+                    pos_log.append(pos.copy())  # pos is a buffer that is written again
                     loss_log.append(loss)
-                if self.stopped is not None:
-                    grad[self.stopped] = np.inf
+                if stopped is not None:
+                    np.copyto(grad, np.inf, where=stopped)
                 # Σ loss² + Σ coord² ≤ 1e12 means no run is beyond 1e6 (NaN fails `<=`); if
                 # not, the largest |value| decides whether a run needs the per-run test.
-                if not loss @ loss + np.vdot(pos, pos) <= limit2:
-                    if not (np.abs(loss).max() <= limit and np.abs(pos).max() <= limit):
+                if not vdot(loss, loss) + vdot(pos, pos) <= limit2:
+                    if not (absolute(loss).max() <= limit and absolute(pos).max() <= limit):
                         self._diverge(t, pos, loss)
-                if t and np.abs(grad).min() < tol:  # some gradient component is tiny
-                    self._converge(t, pos, prev, grad, loss)
+                        stopped = self.stopped
                 if t:
+                    if min_of(absolute(grad), None) < tol:  # some gradient component is tiny
+                        self._converge(t, pos, prev, grad, loss)
+                        stopped = self.stopped
                     for idx, scheduler in observers:
                         scheduler.observe(t, loss[idx])
                 if t == steps:
@@ -261,37 +278,30 @@ class Batch:
                     break
 
                 for idx, scheduler in observers:
-                    lr_table[t, idx] = scheduler.rate(t)
-                d = grad + noise[t] if noise is not None else grad
-                if single is not None:
-                    opt, _, state, hp, lrs = single
-                    new, eff = opt.step(pos, d, t + 1, lrs[t], state, hp)
-                    effs = (eff,)
-                else:
-                    # Each group steps from its own last output (a parked run's value
-                    # there is never read), so only d needs slicing.
-                    new_ws, effs = [], []
-                    for (opt, rows, state, hp, lrs), w in zip(groups, ws):
-                        w, e = opt.step(w, d[rows], t + 1, lrs[t], state, hp)
-                        new_ws.append(w)
-                        effs.append(e)
-                    ws = new_ws
-                    new = np.concatenate(ws)
+                    lr_table[t, idx] = scheduler.rate(t)[:, None]
+                if noise is not None:
+                    np.add(grad, noise[t], out=grad)
+                # Every group steps from its rows of p(t) into the same rows of the other
+                # buffer, which then holds p(t + 1). (A plain loop, not a comprehension, so
+                # that profiles show the steps as called from here.)
+                effs = []
+                for step, w, d, out, state, hp, lrs in plan[id(pos)]:
+                    effs.append(step(w, d, t + 1, lrs[t], state, hp, out)[1])
                 if record:
                     eff_log.append(effs)
-                if self.stopped is not None:
-                    np.copyto(new, park, where=self.stopped[:, None])
-                prev, pos = pos, new
+                if stopped is not None:
+                    np.copyto(prev, park, where=stopped)
+                prev, pos = pos, prev
                 t += 1
-        self.pos, self.prev, self.ws, self.t = pos, prev, ws, t
-        if record and pos_log:  # one copy per chunk (concatenate is the fastest way here)
-            n, K = len(pos_log), self.K
-            self.points[t0 : t0 + n, :, :2] = np.concatenate(pos_log).reshape(n, K, 2)
-            self.points[t0 : t0 + n, :, 2] = np.concatenate(loss_log).reshape(n, K)
+        self.pos, self.prev, self.t = pos, prev, t
+        if record and pos_log:  # one copy per chunk (np.array stacks the small arrays fastest)
+            n = len(pos_log)
+            self.points[t0 : t0 + n, :, :2] = np.array(pos_log)
+            self.points[t0 : t0 + n, :, 2] = np.array(loss_log)
             if eff_log:
                 n = len(eff_log)
-                for (_, rows, *_), column in zip(groups, zip(*eff_log)):
-                    self.effective_lr[t0 : t0 + n, rows] = np.concatenate(column).reshape(n, -1, 2)
+                for (_, rows, *_), column in zip(self.groups, zip(*eff_log)):
+                    self.effective_lr[t0 : t0 + n, rows] = np.array(column)
 
     def _diverge(self, t: int, pos, loss) -> None:
         size = np.maximum(np.abs(loss), np.abs(pos).max(axis=1))
@@ -310,7 +320,7 @@ class Batch:
         if not len(rows):
             return
         if self.stopped is None:
-            self.stopped = np.zeros(self.K, dtype=bool)
+            self.stopped = np.zeros((self.K, 2), dtype=bool)  # both coordinates: no broadcast
         for r in rows:
             self.active[r] = False
             self.stopped[r] = True
@@ -345,7 +355,7 @@ class Batch:
         n_points, n_lr = self.known(k)
         return {
             "points": np.ascontiguousarray(self.points[begin:n_points, r]),
-            "lr": np.ascontiguousarray(self.lr_table[begin:n_lr, r]),
+            "lr": np.ascontiguousarray(self.lr_table[begin:n_lr, r, 0]),
             "effective_lr": np.ascontiguousarray(self.effective_lr[begin:n_lr, r]),
         }
 

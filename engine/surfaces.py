@@ -257,19 +257,21 @@ class SurfaceFunction:
         self._x = self.graph.by_id["x"]
         self._y = self.graph.by_id["y"]
 
-    def __call__(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, points: np.ndarray, out: np.ndarray | None = None):
         """(f (K,), ∇f (K, 2)) at points (K, 2): one forward and one backward pass.
 
+        ∇f is written into ``out`` (K, 2) when given, else into a new array: the runner's
+        loop passes its own gradient buffer rather than have one made each pass.
         Non-finite values are returned as they are (the runner decides what they mean).
         """
         self._x.value = points[:, 0]
         self._y.value = points[:, 1]
         loss = self.graph.forward(check=False)
         grads = self.graph.backward(check=False)
-        grad = np.empty(points.shape)
+        grad = np.empty(points.shape) if out is None else out
         grad[:, 0] = grads["x"]
         grad[:, 1] = grads["y"]
-        if np.shape(loss) != (points.shape[0],):  # an expression without x or y: broadcast
+        if loss.shape != (points.shape[0],):  # an expression without x or y: broadcast
             loss = np.broadcast_to(loss, (points.shape[0],))
         return loss, grad
 

@@ -291,6 +291,35 @@ def test_batch_equals_each_run_alone(opt_id):
             np.testing.assert_array_equal(eff_all[k], eff_one[0])
 
 
+
+@pytest.mark.parametrize("opt_id", list(OPTIMIZERS))
+def test_out_and_spread_lr_give_the_same_numbers_and_keep_no_reference(opt_id):
+    """The runner's way of calling step (η spread to (K, D), the new point written into
+    ``out``, one gradient buffer reused) gives bit for bit what the plain way gives, and
+    every effective_lr it returned earlier stays as it was."""
+    opt = OPTIMIZERS[opt_id]
+    runs = [{"lr": 0.02}, {"lr": 0.05}]
+    hp = opt.stack_params(runs)
+    lr_spread = np.repeat(hp["lr"], 2, axis=1)
+    w_plain = np.array([[-1.5, 2.0], [0.5, -0.3]])
+    w_out = [w_plain.copy(), np.empty((2, 2))]  # two buffers taking turns, as in the runner
+    plain_state, out_state = opt.init_state(w_plain), opt.init_state(w_plain)
+    d_buffer = np.empty((2, 2))
+    kept, kept_copies = [], []
+    for t in range(1, 30):
+        d = np.array([1.0, 4.0]) * w_plain
+        w_plain, eff_plain = opt.step(w_plain, d, t, hp["lr"], plain_state, hp)
+        d_buffer[...] = np.array([1.0, 4.0]) * w_out[0]
+        new, eff = opt.step(w_out[0], d_buffer, t, lr_spread, out_state, hp, out=w_out[1])
+        assert new is w_out[1]
+        d_buffer[...] = np.nan  # whatever step kept of d must not matter
+        w_out.reverse()
+        assert np.array_equal(w_out[0], w_plain) and np.array_equal(eff, eff_plain)
+        kept.append(eff)
+        kept_copies.append(eff.copy())
+    for eff, copy in zip(kept, kept_copies):
+        assert np.array_equal(eff, copy)
+
 def test_stack_params_shapes():
     hp = OPTIMIZERS["adam"].stack_params([{"lr": 0.1}, {"bias_correction": False}])
     assert hp["lr"].shape == (2, 1) and hp["lr"].dtype == np.float64

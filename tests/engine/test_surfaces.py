@@ -132,6 +132,16 @@ def test_surface_function_is_built_once_and_takes_any_number_of_points():
     assert loss.tolist() == [3.0]
 
 
+
+def test_call_writes_the_gradient_into_out():
+    f = SurfaceFunction(SURFACES["rosenbrock"].expression, [(-1.5, 2.0)])
+    pts = np.array([[-1.5, 2.0], [0.0, 0.0], [0.3, -0.7]])
+    loss, grad = f(pts)
+    buffer = np.full((3, 2), np.nan)
+    loss_out, grad_out = f(pts, out=buffer)
+    assert grad_out is buffer
+    assert loss_out.tolist() == loss.tolist() and buffer.tolist() == grad.tolist()
+
 def test_expression_without_x_or_y_broadcasts():
     loss, grad = value_and_grad("3", [(1.0, 2.0), (5.0, 6.0)])
     assert loss.tolist() == [3.0, 3.0] and grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
