@@ -22,10 +22,15 @@ def _find(name: str) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    version: str = __version__
-    templates_dir: Path = _find("templates")
-    static_dir: Path = _find("static")
-    plotly_js: Path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    version: str
+    templates_dir: Path
+    static_dir: Path
+    plotly_js: Path
 
 
-settings = Settings()
+settings = Settings(
+    version=__version__,
+    templates_dir=_find("templates"),
+    static_dir=_find("static"),
+    plotly_js=Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+)

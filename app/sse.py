@@ -38,4 +38,4 @@ def error_stream(exc: Exception) -> EventSourceResponse:
     return event_stream([("error", {"detail": detail})], status_code=422)
 
 
-__all__ = ["event_stream", "error_stream", "problem"]
+__all__ = ["error_stream", "event_stream", "problem"]

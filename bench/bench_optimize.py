@@ -33,9 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.optimizers import OPTIMIZERS  # noqa: E402
-from engine.runner import Batch, Run  # noqa: E402
-from engine.surfaces import SURFACES  # noqa: E402
+from engine.optimizers import OPTIMIZERS
+from engine.runner import Batch, Run
+from engine.surfaces import SURFACES
 
 # A rate per optimizer at which none of them diverges from (−1.5, 2), so all 10,000 steps run.
 RACE_LR = {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 0.1, "rmsprop": 1e-3, "adam": 1e-2,
@@ -127,8 +127,10 @@ def profile_race() -> str:
     lines = [
         f"in process, no profiler: {plain:.2f} s = {plain / steps * 1e6:.0f} µs per lockstep step of 9 runs",
         f"under cProfile: {total:.2f} s in the loop, of which",
-        f"  engine pass (SurfaceFunction.__call__) {engine / total:5.1%}  "
-        f"(Graph.forward {forward / total:.1%}, Graph.backward {backward / total:.1%})",
+        (
+            f"  engine pass (SurfaceFunction.__call__) {engine / total:5.1%}  "
+            f"(Graph.forward {forward / total:.1%}, Graph.backward {backward / total:.1%})"
+        ),
         f"  optimizer steps (9 calls a step)       {optimizers / total:5.1%}",
         f"  runner's own loop and bookkeeping      {(total - engine - optimizers) / total:5.1%}",
     ]

@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from app.main import create_app  # noqa: E402
-from app.responses import dumps  # noqa: E402
-from engine import PRESETS, parse_program, trace  # noqa: E402
+from app.main import create_app
+from app.responses import dumps
+from engine import PRESETS, parse_program, trace
 
 
 def median_ms(fn, repeat: int = 50) -> float:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.ops import OPS, Op
+from engine.ops import Op
 from engine.ops import _times as times
 
 LEAF_KINDS = ("input", "param", "const")

@@ -19,12 +19,13 @@ rounding; the class docstrings say which torch call each one reproduces.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Param", "ParamError", "Optimizer", "OPTIMIZERS", "check_params"]
+__all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params"]
 
 MAX_LIST = 1000  # longest list parameter accepted (piecewise boundaries/values)
 

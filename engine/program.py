@@ -228,7 +228,7 @@ class _Builder:
     # -- expressions
 
     def expr(self, e: ast.expr) -> Node:
-        if isinstance(e, ast.Constant) or isinstance(e, ast.List):
+        if isinstance(e, (ast.Constant, ast.List)):
             return self.const(self.literal(e), e)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
             if isinstance(e.operand, ast.Constant):

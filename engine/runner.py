@@ -261,10 +261,11 @@ class Batch:
                     np.copyto(grad, np.inf, where=stopped)
                 # Σ loss² + Σ coord² ≤ 1e12 means no run is beyond 1e6 (NaN fails `<=`); if
                 # not, the largest |value| decides whether a run needs the per-run test.
-                if not vdot(loss, loss) + vdot(pos, pos) <= limit2:
-                    if not (absolute(loss).max() <= limit and absolute(pos).max() <= limit):
-                        self._diverge(t, pos, loss)
-                        stopped = self.stopped
+                if not vdot(loss, loss) + vdot(pos, pos) <= limit2 and not (
+                    absolute(loss).max() <= limit and absolute(pos).max() <= limit
+                ):
+                    self._diverge(t, pos, loss)
+                    stopped = self.stopped
                 if t:
                     if min_of(absolute(grad), None) < tol:  # some gradient component is tiny
                         self._converge(t, pos, prev, grad, loss)

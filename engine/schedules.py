@@ -22,14 +22,16 @@ Runner use::
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from engine.optimizers import Param, ParamError, check_params
 
-__all__ = ["Schedule", "Scheduler", "NewbobScheduler", "SCHEDULES"]
+__all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler"]
 
 MAX_T = 10_000  # longest run (the API's step limit)
 
@@ -94,7 +96,7 @@ def _check_piecewise(p: dict) -> None:
     if any(not float(x).is_integer() for x in b):
         raise ParamError("piecewise", "boundaries", f"must be whole step numbers, got {b}")
     p["boundaries"] = [int(x) for x in b]
-    if any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
+    if any(b2 <= b1 for b1, b2 in itertools.pairwise(b)):
         raise ParamError("piecewise", "boundaries", f"must be strictly increasing (b₁ < b₂ < …), got {p['boundaries']}")
     if len(v) != len(b) + 1:
         raise ParamError("piecewise", "values",
@@ -108,7 +110,7 @@ class Scheduler:
     """η(t) for K runs of a time-only schedule. ``rate(t)`` reads a table of the formula
     evaluated in chunks (fast: it is called once per update), extended as t grows."""
 
-    def __init__(self, schedule: "Schedule", lr0: np.ndarray, params: dict):
+    def __init__(self, schedule: Schedule, lr0: np.ndarray, params: dict):
         self.schedule, self.lr0, self.params = schedule, lr0, params
         self._table = np.empty((0, lr0.shape[0]))
 
@@ -134,7 +136,7 @@ class NewbobScheduler(Scheduler):
     after it.
     """
 
-    def __init__(self, schedule: "Schedule", lr0: np.ndarray, params: dict):
+    def __init__(self, schedule: Schedule, lr0: np.ndarray, params: dict):
         super().__init__(schedule, lr0, params)
         k = lr0.shape[0]
         self.scale = np.ones(k)                 # factor^n per run
