@@ -269,6 +269,15 @@ class Nesterov(Optimizer):
         return np.subtract(w, tmp, out), lr
 
 
+def _normalised_step(w, d, lr, S, eps, tmp, out):
+    """Δw = −η / (√S + ε) · d, the update AdaGrad and RMSProp share; returns (w + Δw, the rate)."""
+    rate = np.sqrt(S)  # a new array: it is kept as effective_lr
+    np.add(rate, eps, rate)
+    np.divide(lr, rate, rate)  # η / (√S(t) + ε)
+    np.multiply(rate, d, tmp)
+    return np.subtract(w, tmp, out), rate
+
+
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi, Hazan & Singer 2011): each weight's step is normalised by the root
     of its sum of squared gradients, so its effective rate only ever falls.
@@ -288,11 +297,7 @@ class AdaGrad(Optimizer):
             self._spread(state, hp, w)
         S, tmp = state["S"], state["tmp"]
         np.add(S, np.multiply(d, d, tmp), S)  # S(t) = S(t−1) + d(t)²
-        rate = np.sqrt(S)  # a new array: it is kept as effective_lr
-        np.add(rate, state["eps"], rate)
-        np.divide(lr, rate, rate)  # η / (√S(t) + ε)
-        np.multiply(rate, d, tmp)
-        return np.subtract(w, tmp, out), rate
+        return _normalised_step(w, d, lr, S, state["eps"], tmp, out)
 
 
 class RMSProp(Optimizer):
@@ -316,11 +321,7 @@ class RMSProp(Optimizer):
         np.multiply(state["1-beta"], tmp, tmp)
         np.multiply(state["beta"], S, S)
         np.add(S, tmp, S)  # S(t) = β S(t−1) + (1−β) d(t)²
-        rate = np.sqrt(S)  # a new array: it is kept as effective_lr
-        np.add(rate, state["eps"], rate)
-        np.divide(lr, rate, rate)  # η / (√S(t) + ε)
-        np.multiply(rate, d, tmp)
-        return np.subtract(w, tmp, out), rate
+        return _normalised_step(w, d, lr, S, state["eps"], tmp, out)
 
 
 class Adam(Optimizer):
