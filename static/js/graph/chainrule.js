@@ -141,14 +141,14 @@ export class ChainRulePanel {
     }
     const parts = [];
     if (received.length > 1) {
-      const users = [...new Set(received.map((c) => c.from))].join(' and ');
+      const users = [...new Set(received.map((c) => nameOf(trace, c.from)))].join(' and ');
       parts.push(h('p', {}, v(node.id), ` is used ${received.length} times (fan-out to ${users}), so its gradient `
         + 'is the sum of what each use sent back:'));
     }
     for (const c of received) {
       const incoming = trace.grad(c.from);
       const line = [
-        h('span', { class: 'from' }, `from ${c.from}`), frac(c.from, node.id), op('·'), frac(L, c.from), op('='),
+        h('span', { class: 'from' }, `from ${nameOf(trace, c.from)}`), frac(c.from, node.id), op('·'), frac(L, c.from), op('='),
       ];
       if (c.local !== null && isScalar(c.local) && isScalar(incoming) && isScalar(c.grad)) {
         line.push(arith(`${term(c.local)} × ${term(incoming)} = ${fmt(c.grad)}`, 'grad'));
@@ -170,7 +170,7 @@ export class ChainRulePanel {
 
   outgoing(trace, node, data, share, L) {
     const input = trace.node(share.input);
-    const head = h('div', { class: 'from' }, 'to ', v(input.id));
+    const head = h('div', { class: 'from' }, 'to ', v(nameOf(trace, input.id)));
     if (share.local === null) {
       return h('div', { class: 'contrib' }, head,
         h('div', { class: 'rule' }, share.rule ?? ''),
@@ -180,7 +180,7 @@ export class ChainRulePanel {
     const formula = share.formula ? h('div', { class: 'rule' }, share.formula) : null;
     if (isScalar(share.local) && isScalar(data.grad) && isScalar(share.grad)) {
       return h('div', { class: 'contrib' },
-        eq('', h('span', { class: 'from' }, 'to ', v(input.id)),
+        eq('', h('span', { class: 'from' }, 'to ', v(nameOf(trace, input.id))),
           frac(node.id, input.id), op('·'), frac(L, node.id), op('='),
           arith(`${term(share.local)} × ${term(data.grad)} = ${fmt(share.grad)}`, 'grad')),
         formula);
@@ -214,6 +214,12 @@ export class ChainRulePanel {
 
 function lossName(trace) {
   return trace.graph.seeded_with_ones ? 'L' : trace.output;
+}
+
+/** A node as the panel names it in words: its name, or for an anonymous op its source, e.g. `X @ W1`. */
+function nameOf(trace, id) {
+  const node = trace.node(id);
+  return node && node.kind === 'op' && node.named === false && node.source ? node.source : id;
 }
 
 function displayName(node) {
