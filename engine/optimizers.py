@@ -8,9 +8,9 @@ constant. w(t + 1) = w(t) + Δw(t).
 Every optimizer is vectorised over K runs that advance together (a race or a
 hyperparameter sweep), each run with its own hyperparameters::
 
-    state = opt.init_state(w)                        # w: (K, D) start points
     hp = opt.stack_params([params_run0, params_run1])  # name -> (K, 1) arrays
-    w_new, effective_lr = opt.step(w, d, t, lr, state, hp)
+    state = opt.init_state(w, hp)                    # w: (K, D) start points
+    w_new, effective_lr = opt.step(w, d, t, lr, state)
 
 Rows never mix, so K runs in one batch give exactly the numbers each run gives
 alone. With a constant η the trajectories match ``torch.optim`` (float64) to
@@ -120,9 +120,9 @@ def _rate(lr: np.ndarray, w: np.ndarray) -> np.ndarray:
 class Optimizer:
     """Base: metadata, validation and stacking. Subclasses give ``init_state`` and ``step``.
 
-    ``step(w, d, t, lr, state, hp, out=None) -> (w_new, effective_lr)`` with w, d (K, D),
+    ``step(w, d, t, lr, state, out=None) -> (w_new, effective_lr)`` with w, d (K, D),
     t the update number (1, 2, …), lr the scheduled η for this update, (K, 1) or (K, D),
-    ``state`` from ``init_state`` (mutated in place) and ``hp`` from ``stack_params``.
+    and ``state`` from ``init_state(w, hp)`` (mutated in place), hp from ``stack_params``.
     w_new is written into ``out`` (K, D) when given, as NumPy's ``out=`` (it may be w
     itself), else into a fresh array; ``effective_lr`` (K, D) is the per-coordinate rate
     applied. ``w`` and ``d`` are only read, and only during the call (the runner reuses
@@ -135,9 +135,8 @@ class Optimizer:
 
     Speed: a race calls ``step`` 10,000 times on tiny arrays, where NumPy's per-call
     overhead is the whole cost (about 0.5 µs a ufunc call) and a (K, 1) × (K, D)
-    broadcast costs ~2.5× a same-shape operation. So at t = 1 ``step`` copies the
-    hyperparameters it reads (``consts``) into ``state``, spread to w's shape (hp is not
-    read after t = 1); the runner passes η already spread to (K, D); and each step is
+    broadcast costs ~2.5× a same-shape operation. So ``init_state`` copies the
+    hyperparameters ``step`` reads (``consts``) into ``state``, spread to w's shape; the runner passes η already spread to (K, D); and each step is
     one ufunc call per operation of its formula, in the formula's own order (so the
     numbers are those of the plain expression, to the bit), writing into the state's
     arrays and a scratch array ``tmp`` rather than new ones: ``np.add(a, b, c)`` is
@@ -153,6 +152,7 @@ class Optimizer:
     citation: str
     params: tuple[Param, ...]
     consts: tuple[str, ...] = ()  # entries of hp that step reads, kept in state at w's shape
+    state_arrays: tuple[str, ...] = ()  # the state the formula carries from step to step, 0 at first
 
     def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
         """Defaults filled in; ParamError (a ValueError) naming the parameter and its range otherwise."""
@@ -185,16 +185,15 @@ class Optimizer:
             if name in hp:
                 hp["1-" + name] = 1.0 - hp[name]
 
-    def init_state(self, w: np.ndarray) -> dict[str, np.ndarray]:
-        """The state arrays, at w's shape; subclasses add theirs to this scratch array."""
-        return {"tmp": np.empty_like(w)}
-
-    def _spread(self, state: dict, hp: dict, w: np.ndarray) -> None:
-        """At t = 1: copy ``consts`` from hp into state at w's shape (see the class docstring)."""
+    def init_state(self, w: np.ndarray, hp: dict) -> dict[str, np.ndarray]:
+        """The state at w's shape: ``state_arrays`` at 0, a scratch array ``tmp``, and the
+        ``consts`` of hp spread from (K, 1) to (K, D) once (see the class docstring)."""
+        state = {"tmp": np.empty_like(w), **{name: np.zeros_like(w) for name in self.state_arrays}}
         for name in self.consts:
             state[name] = np.broadcast_to(hp[name], w.shape).copy()
+        return state
 
-    def step(self, w, d, t, lr, state, hp, out=None):  # pragma: no cover - abstract
+    def step(self, w, d, t, lr, state, out=None):  # pragma: no cover - abstract
         raise NotImplementedError(self.id)
 
     def __repr__(self) -> str:
@@ -210,7 +209,7 @@ class SGD(Optimizer):
     citation = "Robbins & Monro (1951), A Stochastic Approximation Method; MLP Lecture 5"
     params = (_lr(0.01),)
 
-    def step(self, w, d, t, lr, state, hp, out=None):
+    def step(self, w, d, t, lr, state, out=None):
         lr, tmp = _rate(lr, w), state["tmp"]
         np.multiply(lr, d, tmp)
         return np.subtract(w, tmp, out), lr
@@ -228,12 +227,9 @@ class Momentum(Optimizer):
     params = (_lr(0.01), _MOMENTUM)
     consts = ("momentum",)
 
-    def init_state(self, w):
-        return {**super().init_state(w), "dw": np.zeros_like(w)}  # Δw(0) = 0
+    state_arrays = ("dw",)  # Δw(0) = 0
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         lr, dw, tmp = _rate(lr, w), state["dw"], state["tmp"]
         # Δw(t) = −η d(t) + α Δw(t−1), computed in place as α Δw(t−1) − η d(t): the same
         # number, since IEEE addition commutes and x + (−y) is x − y.
@@ -254,12 +250,9 @@ class Nesterov(Optimizer):
     params = (_lr(0.01), _MOMENTUM)
     consts = ("momentum",)
 
-    def init_state(self, w):
-        return {**super().init_state(w), "B": np.zeros_like(w)}
+    state_arrays = ("B",)
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         lr, a, B, tmp = _rate(lr, w), state["momentum"], state["B"], state["tmp"]
         np.multiply(a, B, B)
         np.add(B, d, B)  # B(t) = α B(t−1) + d(t)
@@ -289,12 +282,9 @@ class AdaGrad(Optimizer):
     params = (_lr(0.1), _EPS)
     consts = ("eps",)
 
-    def init_state(self, w):
-        return {**super().init_state(w), "S": np.zeros_like(w)}
+    state_arrays = ("S",)
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         S, tmp = state["S"], state["tmp"]
         np.add(S, np.multiply(d, d, tmp), S)  # S(t) = S(t−1) + d(t)²
         return _normalised_step(w, d, lr, S, state["eps"], tmp, out)
@@ -310,12 +300,9 @@ class RMSProp(Optimizer):
     params = (_lr(0.01), Param("beta", 0.9, 0.0, 0.9999, "β, decay rate of the squared-gradient average S"), _EPS)
     consts = ("beta", "1-beta", "eps")
 
-    def init_state(self, w):
-        return {**super().init_state(w), "S": np.zeros_like(w)}
+    state_arrays = ("S",)
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         S, tmp = state["S"], state["tmp"]
         np.multiply(d, d, tmp)
         np.multiply(state["1-beta"], tmp, tmp)
@@ -350,20 +337,18 @@ class Adam(Optimizer):
         hp["beta1_bc"] = np.where(on, hp["beta1"], 0.0)
         hp["beta2_bc"] = np.where(on, hp["beta2"], 0.0)
 
-    def init_state(self, w):
-        zeros = np.zeros_like
-        return {**super().init_state(w), "M": zeros(w), "S": zeros(w), "one": np.ones_like(w)}
+    state_arrays = ("M", "S")
 
-    def _spread(self, state, hp, w):
+    def init_state(self, w, hp):
         """Also the bases α, β of the two bias corrections, stacked (2, K, D) so that both
         1 − αᵗ and 1 − βᵗ come from one ``**`` and one subtraction."""
-        super()._spread(state, hp, w)
+        state = super().init_state(w, hp)
+        state["one"] = np.ones_like(w)
         state["bases"] = np.stack([np.broadcast_to(hp[name], w.shape) for name in ("beta1_bc", "beta2_bc")])
         state["ones"] = np.ones_like(state["bases"])
+        return state
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         return self._adam(w, d, t, lr, state, out)
 
     @staticmethod
@@ -404,9 +389,7 @@ class AdamW(Adam):
               Param("weight_decay", 0.01, 0.0, 1.0, "λ, fraction η·λ of w removed each step"))
     consts = Adam.consts + ("weight_decay",)
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def step(self, w, d, t, lr, state, out=None):
         decay = np.multiply(lr, state["weight_decay"], state["tmp"])
         np.subtract(state["one"], decay, decay)
         w = np.multiply(w, decay, out)  # w (1 − ηλ): into out, or a new array
@@ -440,14 +423,14 @@ class RProp(Optimizer):
             raise ParamError(self.id, "step_min",
                              f"({p['step_min']:g}) must not exceed step_max ({p['step_max']:g})")
 
-    def init_state(self, w):
-        return {**super().init_state(w), "prev": np.zeros_like(w), "step_size": np.zeros_like(w),
-                "zero": np.zeros_like(w), "one": np.ones_like(w),
+    state_arrays = ("prev", "step_size", "zero")
+
+    def init_state(self, w, hp):
+        return {**super().init_state(w, hp), "one": np.ones_like(w),
                 "flip": np.empty(w.shape, dtype=bool), "grow": np.empty(w.shape, dtype=bool)}
 
-    def step(self, w, d, t, lr, state, hp, out=None):
+    def step(self, w, d, t, lr, state, out=None):
         if t == 1:
-            self._spread(state, hp, w)
             state["step_size"] = _rate(lr, w).copy()  # Δ(0) = η of the first update
         zero, prev, tmp = state["zero"], state["prev"], state["tmp"]
         dd = np.multiply(d, prev, tmp)
@@ -480,12 +463,12 @@ class AdaDelta(Optimizer):
               Param("eps", 1e-6, 1e-12, 1.0, "ε, sets the first steps' size (√ε/√(S + ε)) and keeps them finite"))
     consts = ("rho", "1-rho", "eps")
 
-    def init_state(self, w):
-        return {**super().init_state(w), "tmp2": np.empty_like(w), "S": np.zeros_like(w), "A": np.zeros_like(w)}
+    state_arrays = ("S", "A")
 
-    def step(self, w, d, t, lr, state, hp, out=None):
-        if t == 1:
-            self._spread(state, hp, w)
+    def init_state(self, w, hp):
+        return {**super().init_state(w, hp), "tmp2": np.empty_like(w)}
+
+    def step(self, w, d, t, lr, state, out=None):
         rho, one_rho, eps, S, A = state["rho"], state["1-rho"], state["eps"], state["S"], state["A"]
         tmp, tmp2 = state["tmp"], state["tmp2"]
         np.multiply(d, d, tmp)

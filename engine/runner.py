@@ -175,21 +175,21 @@ class Batch:
                 self.observers.append((idx_, scheduler))
 
         # One optimizer group per contiguous slice of rows: (optimizer, rows, state,
-        # hyperparameters, its rows of the rate table as (steps, rows, 2)).
+        # its rows of the rate table as (steps, rows, 2)).
         self.groups = []
         a = 0
         for name in first:
             b = a + sum(1 for r in rows if r.optimizer == name)
             opt, sl = OPTIMIZERS[name], slice(a, b)
-            hp = opt.stack_params(self.params[sl])
-            self.groups.append((opt, sl, opt.init_state(self.pos[sl]), hp, self.lr_table[:, sl]))
+            state = opt.init_state(self.pos[sl], opt.stack_params(self.params[sl]))
+            self.groups.append((opt, sl, state, self.lr_table[:, sl]))
             a = b
         # What each group's step reads and writes, as fixed views of the buffers: from
         # p(t) in one buffer into the other, for either turn of the two buffers.
         self._plan = {
             id(p): [
-                (opt.step, p[rows], self.grad[rows], q[rows], state, hp, lrs)
-                for opt, rows, state, hp, lrs in self.groups
+                (opt.step, p[rows], self.grad[rows], q[rows], state, lrs)
+                for opt, rows, state, lrs in self.groups
             ]
             for p, q in ((self.pos, self.prev), (self.prev, self.pos))
         }
@@ -286,8 +286,8 @@ class Batch:
                 # buffer, which then holds p(t + 1). (A plain loop, not a comprehension, so
                 # that profiles show the steps as called from here.)
                 effs = []
-                for step, w, d, out, state, hp, lrs in plan[id(pos)]:
-                    effs.append(step(w, d, t + 1, lrs[t], state, hp, out)[1])
+                for step, w, d, out, state, lrs in plan[id(pos)]:
+                    effs.append(step(w, d, t + 1, lrs[t], state, out)[1])
                 if record:
                     eff_log.append(effs)
                 if stopped is not None:

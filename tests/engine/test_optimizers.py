@@ -23,10 +23,10 @@ def run(opt_id, steps, lr=0.1, **params):
     opt = OPTIMIZERS[opt_id]
     hp = opt.stack_params([dict(lr=lr, **params)])
     w = W0[None, :].copy()
-    state = opt.init_state(w)
+    state = opt.init_state(w, hp)
     points, rates = [], []
     for t in range(1, steps + 1):
-        w, eff = opt.step(w, grad(w[0])[None, :], t, hp["lr"], state, hp)
+        w, eff = opt.step(w, grad(w[0])[None, :], t, hp["lr"], state)
         points.append(w[0].copy())
         rates.append(np.array(eff[0], copy=True))
     return points, rates
@@ -160,10 +160,10 @@ def test_rprop_clips_and_ignores_later_lr():
     opt = OPTIMIZERS["rprop"]
     hp = opt.stack_params([{"lr": 0.5, "step_max": 0.7}])
     w = W0[None, :]
-    state = opt.init_state(w)
+    state = opt.init_state(w, hp)
     sizes = []
     for t, lr in ((1, 0.5), (2, 99.0), (3, 0.0)):  # a schedule's later η is ignored, like torch
-        w, size = opt.step(w, grad(w[0])[None, :], t, np.array([[lr]]), state, hp)
+        w, size = opt.step(w, grad(w[0])[None, :], t, np.array([[lr]]), state)
         sizes.append(size[0])
     close(np.array(sizes), [[0.5, 0.5], [0.6, 0.6], [0.7, 0.3]])  # 0.72 clipped to step_max
 
@@ -200,8 +200,8 @@ def test_step_does_not_mutate_w():
     for opt in OPTIMIZERS.values():
         hp = opt.stack_params([{}])
         w = np.array([[2.0, 1.0]])
-        state = opt.init_state(w)
-        w_new, eff = opt.step(w, np.array([[2.0, 4.0]]), 1, hp["lr"], state, hp)
+        state = opt.init_state(w, hp)
+        w_new, eff = opt.step(w, np.array([[2.0, 4.0]]), 1, hp["lr"], state)
         assert w_new is not w and w.tolist() == [[2.0, 1.0]]
         assert w_new.shape == eff.shape == (1, 2)
 
@@ -211,10 +211,10 @@ def test_diverging_run_goes_non_finite_without_raising():
     for opt in OPTIMIZERS.values():
         hp = opt.stack_params([{"lr": 10.0}])
         w = np.array([[1e300, -1e300]])
-        state = opt.init_state(w)
+        state = opt.init_state(w, hp)
         with np.errstate(all="ignore"):
             for t in (1, 2, 3):
-                w, _ = opt.step(w, np.array([[1e308, -np.inf]]), t, hp["lr"], state, hp)
+                w, _ = opt.step(w, np.array([[1e308, -np.inf]]), t, hp["lr"], state)
         # RProp only reads the gradient's sign, so its steps stay finite; the rest overflow.
         assert np.isfinite(w).all() == (opt.id == "rprop"), opt.id
 
@@ -243,11 +243,11 @@ def march(opt, starts, runs, steps=60):
     """Advance len(runs) runs together with a per-run, per-update η (as from schedules)."""
     hp = opt.stack_params(runs)
     w = np.array(starts, dtype=float)
-    state = opt.init_state(w)
+    state = opt.init_state(w, hp)
     trail = []
     for t in range(1, steps + 1):
         lr = hp["lr"] * (1 + 0.5 * np.cos(t / 7.0))  # any varying η
-        w, eff = opt.step(w, rosenbrock_grad(w), t, lr, state, hp)
+        w, eff = opt.step(w, rosenbrock_grad(w), t, lr, state)
         trail.append((w, eff))
     return trail
 
@@ -303,14 +303,14 @@ def test_out_and_spread_lr_give_the_same_numbers_and_keep_no_reference(opt_id):
     lr_spread = np.repeat(hp["lr"], 2, axis=1)
     w_plain = np.array([[-1.5, 2.0], [0.5, -0.3]])
     w_out = [w_plain.copy(), np.empty((2, 2))]  # two buffers taking turns, as in the runner
-    plain_state, out_state = opt.init_state(w_plain), opt.init_state(w_plain)
+    plain_state, out_state = opt.init_state(w_plain, hp), opt.init_state(w_plain, hp)
     d_buffer = np.empty((2, 2))
     kept, kept_copies = [], []
     for t in range(1, 30):
         d = np.array([1.0, 4.0]) * w_plain
-        w_plain, eff_plain = opt.step(w_plain, d, t, hp["lr"], plain_state, hp)
+        w_plain, eff_plain = opt.step(w_plain, d, t, hp["lr"], plain_state)
         d_buffer[...] = np.array([1.0, 4.0]) * w_out[0]
-        new, eff = opt.step(w_out[0], d_buffer, t, lr_spread, out_state, hp, out=w_out[1])
+        new, eff = opt.step(w_out[0], d_buffer, t, lr_spread, out_state, out=w_out[1])
         assert new is w_out[1]
         d_buffer[...] = np.nan  # whatever step kept of d must not matter
         w_out.reverse()

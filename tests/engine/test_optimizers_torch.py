@@ -48,10 +48,10 @@ def ours(opt_id, params):
     hp = opt.stack_params([params])
     sched = SCHEDULES["constant"].start(hp["lr"][:, 0], {})
     w = np.array([START])
-    state = opt.init_state(w)
+    state = opt.init_state(w, hp)
     points = [w[0]]
     for t in range(1, STEPS + 1):
-        w, _ = opt.step(w, grad_np(w), t, sched.rate(t - 1)[:, None], state, hp)
+        w, _ = opt.step(w, grad_np(w), t, sched.rate(t - 1)[:, None], state)
         points.append(w[0])
     return np.array(points)
 
