@@ -8,6 +8,7 @@ reported at the line and column where it happens.
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import math
 import time
@@ -314,11 +315,10 @@ class _Builder:
 
     def constant_value(self, e: ast.expr) -> np.ndarray:
         """Evaluate a leaf's initial value: an expression of numbers and init helpers only."""
-        sub = _Builder.__new__(_Builder)
-        sub.__dict__.update(self.__dict__, names={}, nodes=[], counts={})
-        sub.deadline = self.deadline
-        sub.outer = self.names
-        sub.reserved = self.reserved
+        # A builder of its own (same text, limits and deadline) whose nodes are thrown away;
+        # it sees the program's names only to say that a leaf may not use them.
+        sub = copy.copy(self)
+        sub.names, sub.nodes, sub.counts, sub.outer = {}, [], {}, self.names
         node = sub.expr(e)
         if any(n.kind in LEAVES for n in sub.nodes):
             raise _error("a leaf's value must be made of numbers and init helpers, not input() or param()", e)
