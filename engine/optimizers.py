@@ -15,6 +15,12 @@ hyperparameter sweep), each run with its own hyperparameters::
 Rows never mix, so K runs in one batch give exactly the numbers each run gives
 alone. With a constant η the trajectories match ``torch.optim`` (float64) to
 rounding; the class docstrings say which torch call each one reproduces.
+
+Five kernels carry the nine optimizers: SGD is momentum with α = 0, and AdaGrad,
+RMSProp, Adam and AdamW are special cases of one adaptive-rate update, each exact to
+the bit. A race's cost is the number of NumPy calls per update, so the runner steps
+the runs of one kernel together (``stack_group``): nine optimizers, five calls of
+``step``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params"]
+__all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params", "stack_group"]
 
 MAX_LIST = 1000  # longest list parameter accepted (piecewise boundaries/values)
 
@@ -196,23 +202,16 @@ class Optimizer:
     def step(self, w, d, t, lr, state, out=None):  # pragma: no cover - abstract
         raise NotImplementedError(self.id)
 
+    @property
+    def kernel(self) -> type:
+        """The class whose ``init_state`` and ``step`` this optimizer runs. An optimizer that
+        is a special case of another (SGD of momentum; AdaGrad, RMSProp, Adam and AdamW of
+        AdaptiveRate) inherits both and only fixes constants in ``_derive``, so runs of
+        optimizers with one kernel can be stepped as one group (``stack_group``)."""
+        return next(c for c in type(self).__mro__ if "step" in vars(c))
+
     def __repr__(self) -> str:
         return f"<Optimizer {self.id}>"
-
-
-class SGD(Optimizer):
-    """Vanilla gradient descent, the lecture's Δw(t) = −η d(t) (Robbins & Monro 1951).
-    = torch.optim.SGD(lr)."""
-
-    id, title = "sgd", "SGD"
-    formula = "Δw(t) = −η d(t)"
-    citation = "Robbins & Monro (1951), A Stochastic Approximation Method; MLP Lecture 5"
-    params = (_lr(0.01),)
-
-    def step(self, w, d, t, lr, state, out=None):
-        lr, tmp = _rate(lr, w), state["tmp"]
-        np.multiply(lr, d, tmp)
-        return np.subtract(w, tmp, out), lr
 
 
 class Momentum(Optimizer):
@@ -236,6 +235,23 @@ class Momentum(Optimizer):
         np.multiply(state["momentum"], dw, dw)
         np.subtract(dw, np.multiply(lr, d, tmp), dw)
         return np.add(w, dw, out), lr
+
+
+class SGD(Momentum):
+    """Vanilla gradient descent, the lecture's Δw(t) = −η d(t) (Robbins & Monro 1951).
+    = torch.optim.SGD(lr).
+
+    It runs as momentum with α = 0, which is this update to the bit (0·Δw(t−1) − η d(t)
+    is exactly −η d(t)), so a race steps its SGD and momentum runs as one group.
+    """
+
+    id, title = "sgd", "SGD"
+    formula = "Δw(t) = −η d(t)"
+    citation = "Robbins & Monro (1951), A Stochastic Approximation Method; MLP Lecture 5"
+    params = (_lr(0.01),)
+
+    def _derive(self, hp):
+        hp["momentum"] = np.zeros_like(hp["lr"])
 
 
 class Nesterov(Optimizer):
@@ -262,16 +278,79 @@ class Nesterov(Optimizer):
         return np.subtract(w, tmp, out), lr
 
 
-def _normalised_step(w, d, lr, S, eps, tmp, out):
-    """Δw = −η / (√S + ε) · d, the update AdaGrad and RMSProp share; returns (w + Δw, the rate)."""
-    rate = np.sqrt(S)  # a new array: it is kept as effective_lr
-    np.add(rate, eps, rate)
-    np.divide(lr, rate, rate)  # η / (√S(t) + ε)
-    np.multiply(rate, d, tmp)
-    return np.subtract(w, tmp, out), rate
+class AdaptiveRate(Optimizer):
+    """The update AdaGrad, RMSProp, Adam and AdamW share. The lecture builds each from the
+    one before: RMSProp is AdaGrad with a moving average, Adam is RMSProp with momentum
+    (and bias correction), AdamW is Adam with decoupled weight decay. In one formula::
+
+        M(t) = a M(t−1) + b d(t)       Adam, AdamW: a = α, b = 1 − α;  AdaGrad, RMSProp: a = 0, b = 1
+        S(t) = c S(t−1) + e d(t)²      c = β, e = 1 − β;  AdaGrad: c = e = 1 (a plain sum)
+        w ← w (1 − ηλ)                 λ = 0 but for AdamW
+        Δw(t) = −η/C₁ · M(t) / (√S(t)/√C₂ + ε)   C₁ = 1 − αᵗ, C₂ = 1 − βᵗ with bias correction, else 1
+
+    Each optimizer is a subclass that fixes these constants in ``coefficients``. The
+    special cases are exact to the bit, not just in value: multiplying by 0 or 1, adding
+    0 and dividing by 1 round nothing. So the runner steps the runs of all four as one
+    group, one NumPy call per operation for all of them. The order of operations is
+    torch's (η/C₁ times M/denominator), so each matches its torch.optim class to rounding.
+    effective_lr is the rate multiplying M: η/C₁ / (√S/√C₂ + ε), which is η/(√S + ε)
+    for AdaGrad and RMSProp.
+    """
+
+    consts = ("m_keep", "m_gain", "s_keep", "s_gain", "eps", "weight_decay")
+    state_arrays = ("M", "S")
+
+    def coefficients(self, hp: dict) -> tuple:
+        """(a, b, c, e, bias_correction, λ) for the runs in ``hp``: numbers or (K, 1) columns."""
+        raise NotImplementedError(self.id)
+
+    def _derive(self, hp):
+        super()._derive(hp)
+        shape = hp["lr"].shape
+        a, b, c, e, bias_correction, decay = (np.broadcast_to(np.asarray(v, dtype=float), shape)
+                                              for v in self.coefficients(hp))
+        hp.update(m_keep=a, m_gain=b, s_keep=c, s_gain=e, weight_decay=decay,
+                  # the bases of C₁ = 1 − αᵗ and C₂ = 1 − βᵗ: 0 turns a correction off (0ᵗ = 0)
+                  m_base=np.where(bias_correction, a, 0.0), s_base=np.where(bias_correction, c, 0.0))
+
+    def init_state(self, w, hp):
+        """Also the bases of the two bias corrections, stacked (2, K, D) so that both
+        C₁ and C₂ come from one ``**`` and one subtraction."""
+        state = super().init_state(w, hp)
+        state["one"] = np.ones_like(w)
+        state["bases"] = np.stack([np.broadcast_to(hp[name], w.shape) for name in ("m_base", "s_base")])
+        state["ones"] = np.ones_like(state["bases"])
+        state["decays"] = bool(np.any(hp["weight_decay"]))  # no AdamW run: skip three calls
+        return state
+
+    def step(self, w, d, t, lr, state, out=None):
+        M, S, tmp = state["M"], state["S"], state["tmp"]
+        if state["decays"]:
+            decay = np.multiply(lr, state["weight_decay"], tmp)
+            np.subtract(state["one"], decay, decay)
+            w = np.multiply(w, decay, out)  # w (1 − ηλ): into out, or a new array
+        np.multiply(state["m_gain"], d, tmp)
+        np.multiply(state["m_keep"], M, M)
+        np.add(M, tmp, M)  # M(t) = a M(t−1) + b d(t)
+        np.multiply(d, d, tmp)
+        np.multiply(state["s_gain"], tmp, tmp)
+        np.multiply(state["s_keep"], S, S)
+        np.add(S, tmp, S)  # S(t) = c S(t−1) + e d(t)²
+        # C₁ and C₂ per run: the runs of a group may have different α and β (a sweep)
+        corrections = state["bases"] ** t
+        np.subtract(state["ones"], corrections, corrections)
+        c1, c2 = corrections
+        step_size = np.divide(lr, c1, c1)  # η / C₁
+        denom = np.sqrt(S)  # a new array: it ends as effective_lr
+        np.divide(denom, np.sqrt(c2, c2), denom)
+        np.add(denom, state["eps"], denom)  # √S(t)/√C₂ + ε
+        np.divide(M, denom, tmp)
+        np.multiply(step_size, tmp, tmp)
+        w_new = np.subtract(w, tmp, out)
+        return w_new, np.divide(step_size, denom, denom)
 
 
-class AdaGrad(Optimizer):
+class AdaGrad(AdaptiveRate):
     """AdaGrad (Duchi, Hazan & Singer 2011): each weight's step is normalised by the root
     of its sum of squared gradients, so its effective rate only ever falls.
     = torch.optim.Adagrad(lr, eps) (lr_decay 0, initial_accumulator_value 0)."""
@@ -280,17 +359,12 @@ class AdaGrad(Optimizer):
     formula = "S(t) = S(t−1) + d(t)²;  Δw(t) = −η / (√S(t) + ε) · d(t)"
     citation = "Duchi, Hazan & Singer (2011), JMLR 12, http://jmlr.org/papers/v12/duchi11a.html"
     params = (_lr(0.1), _EPS)
-    consts = ("eps",)
 
-    state_arrays = ("S",)
-
-    def step(self, w, d, t, lr, state, out=None):
-        S, tmp = state["S"], state["tmp"]
-        np.add(S, np.multiply(d, d, tmp), S)  # S(t) = S(t−1) + d(t)²
-        return _normalised_step(w, d, lr, S, state["eps"], tmp, out)
+    def coefficients(self, hp):
+        return 0.0, 1.0, 1.0, 1.0, False, 0.0  # M = d, S a plain sum
 
 
-class RMSProp(Optimizer):
+class RMSProp(AdaptiveRate):
     """RMSProp (Hinton, Coursera lecture 6e, 2012): AdaGrad with a moving average for S,
     so the effective rate can rise again. = torch.optim.RMSprop(lr, alpha=β, eps)."""
 
@@ -298,20 +372,12 @@ class RMSProp(Optimizer):
     formula = "S(t) = β S(t−1) + (1−β) d(t)²;  Δw(t) = −η / (√S(t) + ε) · d(t)"
     citation = "Tieleman & Hinton (2012), Neural Networks for Machine Learning, lecture 6e"
     params = (_lr(0.01), Param("beta", 0.9, 0.0, 0.9999, "β, decay rate of the squared-gradient average S"), _EPS)
-    consts = ("beta", "1-beta", "eps")
 
-    state_arrays = ("S",)
-
-    def step(self, w, d, t, lr, state, out=None):
-        S, tmp = state["S"], state["tmp"]
-        np.multiply(d, d, tmp)
-        np.multiply(state["1-beta"], tmp, tmp)
-        np.multiply(state["beta"], S, S)
-        np.add(S, tmp, S)  # S(t) = β S(t−1) + (1−β) d(t)²
-        return _normalised_step(w, d, lr, S, state["eps"], tmp, out)
+    def coefficients(self, hp):
+        return 0.0, 1.0, hp["beta"], hp["1-beta"], False, 0.0  # M = d
 
 
-class Adam(Optimizer):
+class Adam(AdaptiveRate):
     """Adam (Kingma & Ba 2015), "RMSProp with momentum", with bias correction:
     M̂ = M/(1−αᵗ), Ŝ = S/(1−βᵗ), Δw = −η M̂/(√Ŝ + ε). = torch.optim.Adam(lr, betas=(α, β), eps).
 
@@ -328,56 +394,12 @@ class Adam(Optimizer):
     params = (_lr(0.01), _BETA1, _BETA2, _EPS,
               Param("bias_correction", True, None, None,
                     "divide M and S by (1−αᵗ), (1−βᵗ); off gives the lecture's Δw = −η M/(√S + ε)", "bool"))
-    consts = ("beta1", "1-beta1", "beta2", "1-beta2", "eps")
 
-    def _derive(self, hp):
-        super()._derive(hp)
-        # bases of the bias corrections 1 − αᵗ, 1 − βᵗ: 0 turns a correction off (0ᵗ = 0)
-        on = hp.get("bias_correction", True)
-        hp["beta1_bc"] = np.where(on, hp["beta1"], 0.0)
-        hp["beta2_bc"] = np.where(on, hp["beta2"], 0.0)
-
-    state_arrays = ("M", "S")
-
-    def init_state(self, w, hp):
-        """Also the bases α, β of the two bias corrections, stacked (2, K, D) so that both
-        1 − αᵗ and 1 − βᵗ come from one ``**`` and one subtraction."""
-        state = super().init_state(w, hp)
-        state["one"] = np.ones_like(w)
-        state["bases"] = np.stack([np.broadcast_to(hp[name], w.shape) for name in ("beta1_bc", "beta2_bc")])
-        state["ones"] = np.ones_like(state["bases"])
-        return state
-
-    def step(self, w, d, t, lr, state, out=None):
-        return self._adam(w, d, t, lr, state, out)
-
-    @staticmethod
-    def _adam(w, d, t, lr, state, out):
-        M, S, tmp = state["M"], state["S"], state["tmp"]
-        np.multiply(state["1-beta1"], d, tmp)
-        np.multiply(state["beta1"], M, M)
-        np.add(M, tmp, M)  # M(t) = α M(t−1) + (1−α) d(t)
-        np.multiply(d, d, tmp)
-        np.multiply(state["1-beta2"], tmp, tmp)
-        np.multiply(state["beta2"], S, S)
-        np.add(S, tmp, S)  # S(t) = β S(t−1) + (1−β) d(t)²
-        # The bias corrections 1 − αᵗ and 1 − βᵗ (1 with bias correction off), per run:
-        # the runs of a group may have different α and β (a sweep).
-        corrections = state["bases"] ** t
-        np.subtract(state["ones"], corrections, corrections)
-        c1, c2 = corrections
-        step_size = np.divide(lr, c1, c1)  # η / (1 − αᵗ)
-        denom = np.sqrt(S)  # a new array: it ends as effective_lr
-        np.divide(denom, np.sqrt(c2, c2), denom)
-        np.add(denom, state["eps"], denom)  # √S(t)/√(1 − βᵗ) + ε
-        # torch's operation order (η/c1 times M/denom) keeps the match to rounding
-        np.divide(M, denom, tmp)
-        np.multiply(step_size, tmp, tmp)
-        w_new = np.subtract(w, tmp, out)
-        return w_new, np.divide(step_size, denom, denom)
+    def coefficients(self, hp):
+        return hp["beta1"], hp["1-beta1"], hp["beta2"], hp["1-beta2"], hp["bias_correction"], 0.0
 
 
-class AdamW(Adam):
+class AdamW(AdaptiveRate):
     """AdamW (Loshchilov & Hutter 2019): weight decay decoupled from the gradient,
     w ← w(1 − ηλ), then the (bias-corrected) Adam step. = torch.optim.AdamW(lr, betas, eps,
     weight_decay=λ). effective_lr as for Adam (the decay is not included)."""
@@ -387,13 +409,9 @@ class AdamW(Adam):
     citation = "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR, https://arxiv.org/abs/1711.05101"
     params = (_lr(0.01), _BETA1, _BETA2, _EPS,
               Param("weight_decay", 0.01, 0.0, 1.0, "λ, fraction η·λ of w removed each step"))
-    consts = Adam.consts + ("weight_decay",)
 
-    def step(self, w, d, t, lr, state, out=None):
-        decay = np.multiply(lr, state["weight_decay"], state["tmp"])
-        np.subtract(state["one"], decay, decay)
-        w = np.multiply(w, decay, out)  # w (1 − ηλ): into out, or a new array
-        return self._adam(w, d, t, lr, state, w)
+    def coefficients(self, hp):
+        return hp["beta1"], hp["1-beta1"], hp["beta2"], hp["1-beta2"], True, hp["weight_decay"]
 
 
 class RProp(Optimizer):
@@ -486,6 +504,16 @@ class AdaDelta(Optimizer):
         np.add(A, tmp2, A)  # A(t) = ρ A(t−1) + (1−ρ) Δx(t)²
         np.multiply(lr, dx, dx)
         return np.subtract(w, dx, out), np.multiply(lr, ratio, ratio)
+
+
+def stack_group(runs: Sequence[tuple[Optimizer, Mapping[str, Any] | None]]) -> dict[str, np.ndarray]:
+    """``hp`` for runs of optimizers with one kernel, one row per run: each run is validated
+    and stacked by its own optimizer, then the columns they all have are joined."""
+    if len({opt.kernel for opt, _ in runs}) != 1:
+        raise ValueError("stack_group: the optimizers of a group must share one kernel")
+    stacks = [opt.stack_params([params]) for opt, params in runs]
+    return {name: np.concatenate([hp[name] for hp in stacks]) for name in stacks[0]
+            if all(name in hp for hp in stacks)}
 
 
 OPTIMIZERS: dict[str, Optimizer] = {

@@ -11,9 +11,10 @@ surface and one start. Each loop iteration t = 0, 1, … does, for all K at once
    - *converged*: ‖∇f(p(t))‖ < 1e-8 and ‖p(t) − p(t−1)‖ < 1e-8 (t ≥ 1): ``stopped_at = t``;
    - *max_steps* at t = steps: ``stopped_at = steps``;
 3. update t + 1 for the runs still going: the gradient (plus this update's row of the
-   shared noise table) goes to each optimizer's ``step`` once for all of its runs —
-   runs are stored grouped by optimizer, so each group is a contiguous slice of the
-   batch — with the rate η(t) from each run's schedule.
+   shared noise table) goes to one ``step`` call per kernel for all of its runs — runs
+   are stored grouped by kernel (optimizers that are special cases of one update, such
+   as Adam and AdamW, share one), so each group is a contiguous slice of the batch —
+   with the rate η(t) from each run's schedule.
 
 ``points[k]`` is p(k) as [x, y, loss] (``points[0]`` is the start), ``lr[k]`` the rate
 update k + 1 used and ``effective_lr[k]`` its per-coordinate rate; a diverged run has
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.optimizers import OPTIMIZERS
+from engine.optimizers import OPTIMIZERS, stack_group
 from engine.program import MAX_CPU_SECONDS, ProgramError
 from engine.schedules import SCHEDULES, Scheduler
 from engine.surfaces import SurfaceFunction
@@ -131,10 +132,13 @@ class Batch:
             _lookup(OPTIMIZERS, run.optimizer, "optimizer")
             _lookup(SCHEDULES, run.schedule, "schedule")
 
-        first: dict[str, int] = {}
-        for run in runs:
-            first.setdefault(run.optimizer, len(first))
-        self.order = sorted(range(len(runs)), key=lambda i: first[runs[i].optimizer])  # stable
+        # Rows are grouped by kernel (optimizers that are special cases of one update share
+        # one: see engine.optimizers), in the order the kernels first appear.
+        kernels = [OPTIMIZERS[run.optimizer].kernel for run in runs]
+        first: dict[type, int] = {}
+        for kernel in kernels:
+            first.setdefault(kernel, len(first))
+        self.order = sorted(range(len(runs)), key=lambda i: first[kernels[i]])  # stable
         self.row_of = np.argsort(self.order)
         self.runs = list(runs)
         self.labels = _labels(runs)
@@ -174,14 +178,16 @@ class Batch:
             else:
                 self.observers.append((idx_, scheduler))
 
-        # One optimizer group per contiguous slice of rows: (optimizer, rows, state,
-        # its rows of the rate table as (steps, rows, 2)).
+        # One group per kernel, a contiguous slice of rows: (an optimizer of that kernel,
+        # rows, state, its rows of the rate table as (steps, rows, 2)).
         self.groups = []
         a = 0
-        for name in first:
-            b = a + sum(1 for r in rows if r.optimizer == name)
-            opt, sl = OPTIMIZERS[name], slice(a, b)
-            state = opt.init_state(self.pos[sl], opt.stack_params(self.params[sl]))
+        for kernel in first:
+            b = a + kernels.count(kernel)
+            sl = slice(a, b)
+            members = [(OPTIMIZERS[r.optimizer], p) for r, p in zip(rows[sl], self.params[sl])]
+            opt = members[0][0]
+            state = opt.init_state(self.pos[sl], stack_group(members))
             self.groups.append((opt, sl, state, self.lr_table[:, sl]))
             a = b
         # What each group's step reads and writes, as fixed views of the buffers: from

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.optimizers import OPTIMIZERS, Param, ParamError
+from engine.optimizers import OPTIMIZERS, Param, ParamError, stack_group
 
 W0 = np.array([2.0, 1.0])
 
@@ -319,6 +319,59 @@ def test_out_and_spread_lr_give_the_same_numbers_and_keep_no_reference(opt_id):
         kept_copies.append(eff.copy())
     for eff, copy in zip(kept, kept_copies):
         assert np.array_equal(eff, copy)
+
+def test_special_cases_are_their_own_formula_to_the_bit():
+    """SGD runs as momentum with α = 0, and AdaGrad, RMSProp, Adam and AdamW as one
+    adaptive-rate update: stepped together as one group, each run is still its own
+    optimizer's formula (written here as the paper writes it, in torch's order of
+    operations) bit for bit."""
+    members = [("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3, "momentum": 0.5}),
+               ("adagrad", {"lr": 0.1}), ("rmsprop", {"lr": 0.01, "beta": 0.8}),
+               ("adam", {"lr": 0.05, "bias_correction": False}), ("adamw", {"lr": 0.05, "weight_decay": 0.1})]
+    groups = {}
+    for name, params in members:
+        groups.setdefault(OPTIMIZERS[name].kernel, []).append((OPTIMIZERS[name], params))
+    assert len(groups) == 2
+    trails = {}
+    for group in groups.values():
+        hp = stack_group(group)
+        w = np.tile([-1.5, 2.0], (len(group), 1))
+        state = group[0][0].init_state(w, hp)
+        trail = []
+        for t in range(1, 41):
+            w, _ = group[0][0].step(w, rosenbrock_grad(w), t, hp["lr"], state)
+            trail.append(w)
+        trails.update({opt.id: np.array([p[k] for p in trail]) for k, (opt, _) in enumerate(group)})
+
+    w = {name: np.array([-1.5, 2.0]) for name, _ in members}
+    S = {name: np.zeros(2) for name in ("adagrad", "rmsprop", "adam", "adamw")}
+    M = {name: np.zeros(2) for name in ("adam", "adamw")}
+    dw = np.zeros(2)
+    for t in range(1, 41):
+        d = {name: rosenbrock_grad(v[None, :])[0] for name, v in w.items()}
+        w["sgd"] = w["sgd"] - 1e-3 * d["sgd"]
+        dw = 0.5 * dw - 1e-3 * d["momentum"]
+        w["momentum"] = w["momentum"] + dw
+        S["adagrad"] = S["adagrad"] + d["adagrad"] ** 2
+        w["adagrad"] = w["adagrad"] - 0.1 * (d["adagrad"] / (np.sqrt(S["adagrad"]) + 1e-8))
+        S["rmsprop"] = 0.8 * S["rmsprop"] + (1 - 0.8) * d["rmsprop"] ** 2
+        w["rmsprop"] = w["rmsprop"] - 0.01 * (d["rmsprop"] / (np.sqrt(S["rmsprop"]) + 1e-8))
+        M["adam"] = 0.9 * M["adam"] + (1 - 0.9) * d["adam"]
+        S["adam"] = 0.999 * S["adam"] + (1 - 0.999) * d["adam"] ** 2
+        w["adam"] = w["adam"] - 0.05 * (M["adam"] / (np.sqrt(S["adam"]) + 1e-8))
+        decayed = w["adamw"] * (1 - 0.05 * 0.1)
+        M["adamw"] = 0.9 * M["adamw"] + (1 - 0.9) * d["adamw"]
+        S["adamw"] = 0.999 * S["adamw"] + (1 - 0.999) * d["adamw"] ** 2
+        c1, c2 = 1 - 0.9**t, 1 - 0.999**t
+        w["adamw"] = decayed - 0.05 / c1 * (M["adamw"] / (np.sqrt(S["adamw"]) / np.sqrt(c2) + 1e-8))
+        for name, v in w.items():
+            np.testing.assert_array_equal(trails[name][t - 1], v, err_msg=f"{name} at update {t}")
+
+
+def test_stack_group_refuses_optimizers_of_different_kernels():
+    with pytest.raises(ValueError, match="one kernel"):
+        stack_group([(OPTIMIZERS["sgd"], {}), (OPTIMIZERS["adam"], {})])
+
 
 def test_stack_params_shapes():
     hp = OPTIMIZERS["adam"].stack_params([{"lr": 0.1}, {"bias_correction": False}])

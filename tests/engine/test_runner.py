@@ -62,14 +62,18 @@ def test_lockstep_batch_equals_each_run_alone():
         assert (batched["status"], batched["stopped_at"]) == (alone["status"], alone["stopped_at"])
 
 
-def test_rows_are_grouped_by_optimizer_but_results_keep_the_request_order():
-    runs = [Run("adam"), Run("sgd"), Run("adam", {"lr": 0.02}), Run("sgd", {"lr": 0.002})]
+def test_rows_are_grouped_by_kernel_but_results_keep_the_request_order():
+    runs = [Run("adam"), Run("sgd"), Run("rmsprop"), Run("adam", {"lr": 0.02}), Run("momentum"),
+            Run("sgd", {"lr": 0.002}), Run("nesterov")]
     batch = Batch(QUADRATIC, (1.0, 1.0), 5, runs)
-    assert [batch.runs[i].optimizer for i in batch.order] == ["adam", "adam", "sgd", "sgd"]
-    assert len(batch.groups) == 2
+    assert [batch.runs[i].optimizer for i in batch.order] == [
+        "adam", "rmsprop", "adam", "sgd", "momentum", "sgd", "nesterov"]
+    assert [(rows.start, rows.stop) for _, rows, _, _ in batch.groups] == [(0, 3), (3, 6), (6, 7)]
+    assert len(Batch(QUADRATIC, (1.0, 1.0), 5, [Run(name) for name in OPTIMIZERS]).groups) == 5
     results = race(QUADRATIC, (1.0, 1.0), 5, runs)
-    assert [r["label"] for r in results] == ["Adam", "SGD", "Adam 2", "SGD 2"]
-    assert [r["params"]["lr"] for r in results] == [0.01, 0.01, 0.02, 0.002]
+    assert [r["label"] for r in results] == ["Adam", "SGD", "RMSProp", "Adam 2", "Momentum", "SGD 2", "Nesterov"]
+    assert [r["params"]["lr"] for r in results] == [0.01, 0.01, 0.01, 0.02, 0.01, 0.002, 0.01]
+    assert results[1]["params"] == {"lr": 0.01}  # SGD's own parameters, not momentum's
 
 
 def test_sgd_with_lr_1_on_rosenbrock_diverges_at_once():
