@@ -34,6 +34,7 @@ import numpy as np
 __all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params", "stack_group"]
 
 MAX_LIST = 1000  # longest list parameter accepted (piecewise boundaries/values)
+CORRECTION_BLOCK = 1 << 14  # numbers per block of Adam's bias-correction table
 
 
 @dataclass(frozen=True)
@@ -314,14 +315,29 @@ class AdaptiveRate(Optimizer):
                   m_base=np.where(bias_correction, a, 0.0), s_base=np.where(bias_correction, c, 0.0))
 
     def init_state(self, w, hp):
-        """Also the bases of the two bias corrections, stacked (2, K, D) so that both
-        C₁ and C₂ come from one ``**`` and one subtraction."""
+        """Also the bases α, β of the bias corrections (0 where they are off), and an empty
+        table of C₁ and √C₂ (see ``_corrections``)."""
         state = super().init_state(w, hp)
         state["one"] = np.ones_like(w)
+        state["step_size"] = np.empty_like(w)
         state["bases"] = np.stack([np.broadcast_to(hp[name], w.shape) for name in ("m_base", "s_base")])
-        state["ones"] = np.ones_like(state["bases"])
+        state["corrections"], state["first"] = np.empty((0, 2, *w.shape)), 1
         state["decays"] = bool(np.any(hp["weight_decay"]))  # no AdamW run: skip three calls
         return state
+
+    @staticmethod
+    def _corrections(state, t):
+        """C₁ = 1 − αᵗ and √C₂ = √(1 − βᵗ) of update t, per run (a sweep's runs may have
+        different α and β). They depend on t alone, so they are computed for a block of
+        updates at a time: with a race's tiny arrays, ``**`` and its companions once per
+        update would cost more than the rest of the bias correction."""
+        table, i = state["corrections"], t - state["first"]
+        if not 0 <= i < len(table):
+            block = max(1, CORRECTION_BLOCK // state["bases"].size)
+            table = 1.0 - state["bases"] ** np.arange(t, t + block).reshape(-1, 1, 1, 1)
+            np.sqrt(table[:, 1], out=table[:, 1])
+            state["corrections"], state["first"], i = table, t, 0
+        return table[i, 0], table[i, 1]
 
     def step(self, w, d, t, lr, state, out=None):
         M, S, tmp = state["M"], state["S"], state["tmp"]
@@ -336,13 +352,10 @@ class AdaptiveRate(Optimizer):
         np.multiply(state["s_gain"], tmp, tmp)
         np.multiply(state["s_keep"], S, S)
         np.add(S, tmp, S)  # S(t) = c S(t−1) + e d(t)²
-        # C₁ and C₂ per run: the runs of a group may have different α and β (a sweep)
-        corrections = state["bases"] ** t
-        np.subtract(state["ones"], corrections, corrections)
-        c1, c2 = corrections
-        step_size = np.divide(lr, c1, c1)  # η / C₁
+        c1, sqrt_c2 = self._corrections(state, t)
+        step_size = np.divide(lr, c1, state["step_size"])  # η / C₁
         denom = np.sqrt(S)  # a new array: it ends as effective_lr
-        np.divide(denom, np.sqrt(c2, c2), denom)
+        np.divide(denom, sqrt_c2, denom)
         np.add(denom, state["eps"], denom)  # √S(t)/√C₂ + ε
         np.divide(M, denom, tmp)
         np.multiply(step_size, tmp, tmp)

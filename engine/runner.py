@@ -156,6 +156,7 @@ class Batch:
         self.pos = np.tile(start, (K, 1))
         self.prev = self.pos.copy()
         self.grad = np.empty((K, 2))
+        self.inverse = np.empty((K, 2))  # 1/∇f, for the convergence test
         self.start = start
 
         # η(t) of every row, a (steps, K, 2) table (the same η for both coordinates: the
@@ -253,8 +254,8 @@ class Batch:
         surface, observers, steps, plan = self.surface, self.observers, self.steps, self._plan
         pos, prev, grad, noise, park, record = self.pos, self.prev, self.grad, self.noise, self.park, self.record
         lr_table, stopped = self.lr_table, self.stopped
-        limit, limit2, tol = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL
-        vdot, min_of, absolute = np.vdot, np.minimum.reduce, np.abs
+        limit, limit2, inverse_limit = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL**-2
+        vdot, absolute, inverse = np.vdot, np.abs, self.inverse
         pos_log, loss_log, eff_log = [], [], []
         t = t0 = self.t
         with np.errstate(all="ignore"):
@@ -273,7 +274,9 @@ class Batch:
                     self._diverge(t, pos, loss)
                     stopped = self.stopped
                 if t:
-                    if min_of(absolute(grad), None) < tol:  # some gradient component is tiny
+                    # Σ 1/g² passes 1/tol² when some |g| < tol (inf for a stopped row adds 0; NaN fires)
+                    np.reciprocal(grad, inverse)
+                    if not vdot(inverse, inverse) <= inverse_limit:
                         self._converge(t, pos, prev, grad, loss)
                         stopped = self.stopped
                     for idx, scheduler in observers:
