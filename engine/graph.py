@@ -16,10 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from engine.ops import MINUS_ONE, ONE, Op
-from engine.ops import _minus_one as minus_one
-from engine.ops import _one as one
-from engine.ops import _times as times
+from engine.ops import Op
 
 LEAF_KINDS = ("input", "param", "const")
 
@@ -115,17 +112,11 @@ class Graph:
         for node in self.nodes:
             wants[id(node)] = node.kind in ("input", "param") or any(wants[id(i)] for i in node.inputs)
         self._needed = {id(n): tuple(wants[id(i)] for i in n.inputs) for n in self.nodes}
-        # The op nodes in order, and in reverse those that backprop must visit: built once,
-        # because a race runs forward and backward 10,000 times on the same graph.
+        # The op nodes in order, and in reverse those that backprop must visit: built once.
         self._ops = [n for n in self.nodes if n.op is not None]
         self._program = [(n, partial(n.op.forward, **n.attrs) if n.attrs else n.op.forward, n.inputs) for n in self._ops]
-        self._tape = [
-            (n, id(n), n.inputs, tuple(id(i) for i in n.inputs), self._needed[id(n)], self._sends(n))
-            for n in reversed(self._ops)
-            if any(self._needed[id(n)])
-        ]
+        self._backprop = [n for n in reversed(self._ops) if any(self._needed[id(n)])]
         self.leaves = [n for n in self.nodes if n.kind in ("input", "param")]
-        self._seed: np.ndarray | None = None  # backward's ones, kept between passes with check=False
 
     def forward(self, check: bool = True) -> np.ndarray:
         """Recompute every op node from the leaves' current values.
@@ -145,15 +136,6 @@ class Graph:
             if not np.isfinite(node.value).all():
                 raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
         return self.output.value
-
-    def _sends(self, node: Node) -> list | None:
-        """For an elementwise op, (local derivative, input's position, input's key, input) of
-        each input that needs a gradient."""
-        if node.op.local is None:
-            return None
-        needed = self._needed[id(node)]
-        return [(d, k, id(child), child)
-                for k, (d, child, wanted) in enumerate(zip(node.op.local, node.inputs, needed)) if wanted]
 
     def _incoming(self, node: Node, grads: dict[int, np.ndarray], check: bool) -> np.ndarray:
         g = grads.pop(id(node), None)
@@ -199,35 +181,17 @@ class Graph:
     def backward(self, check: bool = True) -> dict[str, np.ndarray]:
         """dL/dn for every node that leads back to an input or param.
 
-        The same per-node step as the trace (`Op.grads`, then the fan-out sum), without
-        recording, skipping the branches that only hold constants. This loop runs
-        10,000 times in a race, hence the locals.
+        The trace's per-node step (`_propagate`: `Op.grads`, then the fan-out sum)
+        without recording, skipping the branches that only hold constants. (A race's
+        10,000 passes over one surface run from a Tape recorded in this same order.)
         """
-        seed = self._seed
-        if check or seed is None or seed.shape != self.output.value.shape:
-            seed = self._seed = _ones_like(self.output.value)
-        # (the hot path, check=False, reuses its seed: nothing here writes to a gradient in place)
-        grads: dict[int, np.ndarray] = {id(self.output): seed}
+        grads: dict[int, np.ndarray] = {id(self.output): _ones_like(self.output.value)}
         out = {}
         quiet = np.errstate(all="ignore") if check else contextlib.nullcontext()  # see forward()
         with quiet:
-            for node, key, inputs, keys, needed, sends in self._tape:
-                g = out[node.id] = grads.pop(key) if key in grads else self._incoming(node, grads, check)
-                if check and not np.isfinite(g).all():
-                    raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
-                if sends is not None:  # Op.grads's elementwise branch, unrolled: the race's hot path
-                    value = node.value
-                    for d, k, child_key, child in sends:
-                        # ±1 (add, sub) are known without calling d; _times skips the multiplication
-                        local = ONE if d is one else MINUS_ONE if d is minus_one else d(value, *[n.value for n in inputs])
-                        share = times(g, local, child.value.shape)
-                        # the fan-out sum
-                        grads[child_key] = grads[child_key] + share if child_key in grads else share
-                    continue
-                shares, _ = node.op.grads(g, node.value, [n.value for n in inputs], node.attrs, needed)
-                for child_key, share in zip(keys, shares):
-                    if share is not None:  # the fan-out sum
-                        grads[child_key] = share if child_key not in grads else grads[child_key] + share
+            for node in self._backprop:
+                g = out[node.id] = self._incoming(node, grads, check)
+                self._propagate(node, g, grads, self._needed[id(node)])
         for leaf in self.leaves:
             out[leaf.id] = self._incoming(leaf, grads, check)
         return out
