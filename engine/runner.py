@@ -209,6 +209,7 @@ class Batch:
         self.n_active = K
         self.stopped: np.ndarray | None = None  # (K, 2) mask of stopped rows, once there is one
         self.park = np.zeros((K, 2))  # where stopped rows are held (a finite point)
+        self.infinite = np.full((K, 2), np.inf)  # a stopped row's gradient (an array: a float costs a conversion)
         self.status: list[str | None] = [None] * K
         self.stopped_at = np.full(K, -1)
         self.n_points = np.zeros(K, dtype=int)  # final counts once stopped
@@ -253,7 +254,7 @@ class Batch:
         """
         surface, observers, steps, plan = self.surface, self.observers, self.steps, self._plan
         pos, prev, grad, noise, park, record = self.pos, self.prev, self.grad, self.noise, self.park, self.record
-        lr_table, stopped = self.lr_table, self.stopped
+        lr_table, stopped, infinite = self.lr_table, self.stopped, self.infinite
         limit, limit2, inverse_limit = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL**-2
         vdot, absolute, inverse = np.vdot, np.abs, self.inverse
         pos_log, loss_log, eff_log = [], [], []
@@ -265,7 +266,7 @@ class Batch:
                     pos_log.append(pos.copy())  # pos is a buffer that is written again
                     loss_log.append(loss)
                 if stopped is not None:
-                    np.copyto(grad, np.inf, where=stopped)
+                    np.copyto(grad, infinite, where=stopped)
                 # Σ loss² + Σ coord² ≤ 1e12 means no run is beyond 1e6 (NaN fails `<=`); if
                 # not, the largest |value| decides whether a run needs the per-run test.
                 if not vdot(loss, loss) + vdot(pos, pos) <= limit2 and not (

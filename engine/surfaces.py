@@ -2,8 +2,10 @@
 
 A surface's values *and gradients* come from the engine: the expression is parsed
 into a Graph once (``parse_expression`` with leaves ``x`` and ``y``), and every
-evaluation just assigns new leaf values and runs ``Graph.forward``/``Graph.backward``
-on whole arrays. No derivative is written by hand anywhere in this file.
+evaluation runs its forward and backward pass on whole arrays: ``Graph.forward`` for a
+grid, and for a race's K points the graph's Tape (``engine.tape``: the same passes
+recorded once as a flat list of NumPy calls). No derivative is written by hand
+anywhere in this file.
 
     >>> f = SurfaceFunction(SURFACES["rosenbrock"].expression, probes=[(-1.5, 2.0)])
     >>> loss, grad = f(np.array([[-1.5, 2.0], [0.0, 0.0]]))  # one engine pass for both points
