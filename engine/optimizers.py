@@ -465,11 +465,14 @@ class RProp(Optimizer):
             state["step_size"] = _rate(lr, w).copy()  # Δ(0) = η of the first update
         zero, prev, tmp = state["zero"], state["prev"], state["tmp"]
         dd = np.multiply(d, prev, tmp)
+        grow = np.greater(dd, zero, state["grow"])
         flip = np.less(dd, zero, state["flip"])
-        # η⁺ where d(t)d(t−1) > 0, η⁻ where < 0, else 1 (NaN included)
-        factor = np.where(np.greater(dd, zero, state["grow"]), state["eta_plus"], state["one"])
+        # η⁺ where d(t)d(t−1) > 0, η⁻ where < 0, else 1 (NaN included), in a new array that
+        # becomes Δ(t): Δ(t−1) was returned as effective_lr, so it stays as it is. (Two
+        # masked copies cost less than np.where on a race's tiny arrays.)
+        factor = state["one"].copy()
+        np.copyto(factor, state["eta_plus"], where=grow)
         np.copyto(factor, state["eta_minus"], where=flip)
-        # Δ(t) into np.where's new array: Δ(t−1) was returned as effective_lr, so it stays as it is
         size = np.multiply(state["step_size"], factor, factor)
         np.maximum(size, state["step_min"], out=size)  # (np.maximum wants out= by name)
         np.minimum(size, state["step_max"], out=size)
