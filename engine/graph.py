@@ -122,11 +122,11 @@ class Graph:
         """Recompute every op node from the leaves' current values.
 
         With check=False non-finite values pass silently and NumPy's warnings are the
-        caller's to silence (the optimisation runner holds one np.errstate around its
-        whole loop, rather than paying for one per pass).
+        caller's to silence (a grid or a gradient check holds one np.errstate around its
+        many passes, rather than paying for one per pass).
         """
         if not check:
-            for node, forward, inputs in self._program:  # the race's hot path
+            for node, forward, inputs in self._program:
                 node.value = forward(*[n.value for n in inputs])
             return self.output.value
         with np.errstate(all="ignore"):
