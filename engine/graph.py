@@ -3,13 +3,14 @@
 The backward pass is one loop over the nodes in reverse topological order that
 keeps a dict of gradients keyed by node and adds every consumer's contribution to
 it explicitly: the fan-out sum the lecture talks about. The trace the API streams
-comes out of this same loop (`backward_steps`), so what students see is what the
-engine computed.
+comes out of this loop (`backward_steps`) one step at a time. `backward` records the
+same pass as a Tape (engine/tape.py, a flat list of the NumPy calls it makes) that a
+race runs again 10,000 times; tests check that the two give the same numbers to the
+bit, so what students see is what the engine computed.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,15 +18,9 @@ from functools import partial
 import numpy as np
 
 from engine.ops import Op
+from engine.tape import Tape, ones_like
 
 LEAF_KINDS = ("input", "param", "const")
-
-
-def _ones_like(value: np.ndarray) -> np.ndarray:
-    """The seed of backprop: ones shaped like the output (np.ones_like costs 4× this)."""
-    seed = np.empty_like(value)
-    seed.fill(1.0)
-    return seed
 
 
 class EvaluationError(ValueError):
@@ -145,10 +140,10 @@ class Graph:
             raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
         return g
 
-    def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray], needed=None) -> tuple:
+    def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray]) -> tuple:
         """Send g back through one op: each input's share, added to what it already has."""
         args = [n.value for n in node.inputs]
-        shares, locals_ = node.op.grads(g, node.value, args, node.attrs, needed)
+        shares, locals_ = node.op.grads(g, node.value, args, node.attrs)
         for child, share in zip(node.inputs, shares):
             if share is None:
                 continue
@@ -158,7 +153,7 @@ class Graph:
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """Backprop one node at a time, seeding the output with ones, recording each step."""
-        grads: dict[int, np.ndarray] = {id(self.output): _ones_like(self.output.value)}
+        grads: dict[int, np.ndarray] = {id(self.output): ones_like(self.output.value)}
         for node in reversed(self.nodes):
             g = self._incoming(node, grads, check=True)
             to = []
@@ -179,22 +174,20 @@ class Graph:
             yield BackwardStep(node, g, to)
 
     def backward(self, check: bool = True) -> dict[str, np.ndarray]:
-        """dL/dn for every node that leads back to an input or param.
+        """dL/dn for every op node that leads back to an input or param, and every leaf.
 
-        The trace's per-node step (`_propagate`: `Op.grads`, then the fan-out sum)
-        without recording, skipping the branches that only hold constants. (A race's
-        10,000 passes over one surface run from a Tape recorded in this same order.)
+        The pass is recorded as a Tape (engine/tape.py), which runs it once as it records
+        it: the same per-node step as the trace, and the same code a race runs 10,000
+        times. With check=True a gradient that is not a finite number raises, naming the
+        first such node that backprop reaches.
         """
-        grads: dict[int, np.ndarray] = {id(self.output): _ones_like(self.output.value)}
-        out = {}
-        quiet = np.errstate(all="ignore") if check else contextlib.nullcontext()  # see forward()
-        with quiet:
-            for node in self._backprop:
-                g = out[node.id] = self._incoming(node, grads, check)
-                self._propagate(node, g, grads, self._needed[id(node)])
-        for leaf in self.leaves:
-            out[leaf.id] = self._incoming(leaf, grads, check)
-        return out
+        with np.errstate(all="ignore"):
+            grads = Tape(self, self.leaves).gradients()
+        if check:
+            for node in [*self._backprop, *self.leaves]:
+                if not np.isfinite(grads[node.id]).all():
+                    raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
+        return grads
 
     def rule(self, node: Node, k: int) -> str:
         return node.op.rule[k].format(*(n.display for n in node.inputs), out=node.display)
