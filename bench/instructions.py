@@ -40,7 +40,8 @@ def instructions(checkout: Path, steps: int) -> int:
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", RACE,
          str(checkout), str(steps)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"},  # no BLAS threads spinning
     ).stderr
     return int(re.search(r"Collected : (\d+)", out).group(1))
 
