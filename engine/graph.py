@@ -132,11 +132,11 @@ class Graph:
                 raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
         return self.output.value
 
-    def _incoming(self, node: Node, grads: dict[int, np.ndarray], check: bool) -> np.ndarray:
+    def _incoming(self, node: Node, grads: dict[int, np.ndarray]) -> np.ndarray:
         g = grads.pop(id(node), None)
         if g is None:  # nothing downstream uses this node
             g = np.zeros_like(node.value)
-        if check and not np.isfinite(g).all():
+        if not np.isfinite(g).all():
             raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
         return g
 
@@ -155,7 +155,7 @@ class Graph:
         """Backprop one node at a time, seeding the output with ones, recording each step."""
         grads: dict[int, np.ndarray] = {id(self.output): ones_like(self.output.value)}
         for node in reversed(self.nodes):
-            g = self._incoming(node, grads, check=True)
+            g = self._incoming(node, grads)
             to = []
             if node.op is not None:
                 with np.errstate(all="ignore"):
