@@ -207,8 +207,8 @@ class Optimizer:
     def kernel(self) -> type:
         """The class whose ``init_state`` and ``step`` this optimizer runs. An optimizer that
         is a special case of another (SGD of momentum; AdaGrad, RMSProp, Adam and AdamW of
-        AdaptiveRate) inherits both and only fixes constants in ``_derive``, so runs of
-        optimizers with one kernel can be stepped as one group (``stack_group``)."""
+        AdaptiveRate) inherits both and only fixes constants (``_derive``, ``coefficients``),
+        so runs of optimizers with one kernel can be stepped as one group (``stack_group``)."""
         return next(c for c in type(self).__mro__ if "step" in vars(c))
 
     def __repr__(self) -> str:
