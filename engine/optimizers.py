@@ -329,12 +329,20 @@ class AdaptiveRate(Optimizer):
     def _corrections(state, t):
         """C₁ = 1 − αᵗ and √C₂ = √(1 − βᵗ) of update t, per run (a sweep's runs may have
         different α and β). They depend on t alone, so they are computed for a block of
-        updates at a time: with a race's tiny arrays, ``**`` and its companions once per
-        update would cost more than the rest of the bias correction."""
+        updates at a time: with a race's tiny arrays, a power per update would cost more
+        than the rest of the bias correction.
+
+        Each power is Python's ``base ** t`` (the C library's pow), as torch.optim and the
+        formula written out compute it: NumPy's vectorised ``power`` picks a SIMD kernel by
+        CPU and may differ from it in the last bit. The rest (1 − x, √) is IEEE arithmetic,
+        the same on every machine."""
         table, i = state["corrections"], t - state["first"]
         if not 0 <= i < len(table):
-            block = max(1, CORRECTION_BLOCK // state["bases"].size)
-            table = 1.0 - state["bases"] ** np.arange(t, t + block).reshape(-1, 1, 1, 1)
+            bases = state["bases"]
+            block = max(1, CORRECTION_BLOCK // bases.size)
+            distinct, where = np.unique(bases, return_inverse=True)
+            powers = np.array([[base**k for base in distinct.tolist()] for k in range(t, t + block)])
+            table = 1.0 - powers[:, where.reshape(bases.shape)]
             np.sqrt(table[:, 1], out=table[:, 1])
             state["corrections"], state["first"], i = table, t, 0
         return table[i, 0], table[i, 1]
