@@ -7,9 +7,8 @@ import time
 import numpy as np
 
 from engine.graph import Graph
-
-MAX_COORDINATES = 2_000
-TIME_BUDGET_SECONDS = 1.0
+from engine.limits import GRADCHECK_CPU_SECONDS as TIME_BUDGET_SECONDS
+from engine.limits import MAX_CHECKED_COORDINATES as MAX_COORDINATES
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:

@@ -17,18 +17,18 @@ from functools import partial
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.ops import Op
 from engine.tape import Tape, ones_like
 
 LEAF_KINDS = ("input", "param", "const")
 
 
-class EvaluationError(ValueError):
+class EvaluationError(InputError):
     """A value or gradient that is not a finite number, naming the node and where it is."""
 
     def __init__(self, message: str, node: Node | None = None):
         super().__init__(message)
-        self.message = message
         self.node = node
 
     def detail(self) -> dict:

@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.limits import MAX_LIST
+
 __all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params", "stack_group"]
 
-MAX_LIST = 1000  # longest list parameter accepted (piecewise boundaries/values)
 CORRECTION_BLOCK = 1 << 14  # numbers per block of Adam's bias-correction table
 
 

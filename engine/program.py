@@ -15,29 +15,23 @@ import time
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.graph import EvaluationError, Graph, Node
+from engine.limits import MAX_CPU_SECONDS, MAX_ELEMENTS, MAX_GRID_ELEMENTS, MAX_NODES, MAX_PROGRAM_CHARS, MAX_TOTAL_ELEMENTS
 from engine.ops import OPS, output_shape
-
-MAX_PROGRAM_CHARS = 10_000
-MAX_NODES = 500
-MAX_ELEMENTS = 1_000_000
-MAX_TOTAL_ELEMENTS = 5_000_000  # all nodes together: keeps one forward pass well under the CPU limit
-MAX_CPU_SECONDS = 2.0
 
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 LEAVES = ("input", "param")
 CONSTANTS = {"pi": math.pi}
 
 
-class ProgramError(ValueError):
+class ProgramError(InputError):
     """A mistake in a program, with the line and column (1-based) where it is."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None, limit: str | None = None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, limit)
         self.line = line
         self.column = column
-        self.limit = limit
 
     def detail(self) -> dict:
         out = {"message": self.message, "line": self.line, "column": self.column}
@@ -196,12 +190,24 @@ class _Builder:
 
     # -- statements
 
-    def program(self, tree: ast.Module) -> Graph:
+    def program(self, tree: ast.Module, inputs: dict[str, np.ndarray] | None = None) -> Graph:
         if not tree.body:
             raise ProgramError("the program is empty: write at least one assignment like `z = x * y`", 1, 1)
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 self.reserved.add(stmt.targets[0].id)
+        self.given = {}
+        for name, value in (inputs or {}).items():
+            if not (isinstance(name, str) and name.isidentifier()) or name in FUNCTIONS or name in CONSTANTS:
+                raise ProgramError(f"inputs: {name!r} cannot be a name in a program")
+            value = np.array(value, dtype=float)
+            self._check_size(value.shape, None)
+            if not np.isfinite(value).all():
+                raise ProgramError(f"inputs: '{name}' holds a value that is not a finite number")
+            if name in self.reserved:  # the program's own leaf of that name takes this value
+                self.given[name] = value
+            else:  # a name the program uses but never assigns
+                self.names[name] = self._add(Node(name, "input", value=value, source=name, named=True), None)
         last = None
         for stmt in tree.body:
             last = self.assign(stmt)
@@ -217,7 +223,10 @@ class _Builder:
             raise _error(f"'{name}' is already assigned; a name is assigned once (pick a new name)", target)
         if name in FUNCTIONS or name in CONSTANTS:
             raise _error(f"'{name}' is the name of a built-in; pick another name", target)
-        node = self.expr(stmt.value)
+        if name in self.given:
+            node = self.given_leaf(name, stmt.value)
+        else:
+            node = self.expr(stmt.value)
         if node in self.names.values():  # `c = a`: a new node, so both names show in the graph
             node = self.apply("identity", [node], {}, stmt.value)
         node.id = name
@@ -313,6 +322,13 @@ class _Builder:
         value = self.constant_value(e.args[0])
         return self._add(Node(self._fresh_id(kind), kind, value=value, source=self._segment(e)), e)
 
+    def given_leaf(self, name: str, e: ast.expr) -> Node:
+        """`name = input(...)` or `param(...)` whose value the caller gave (parse_program's inputs)."""
+        if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in LEAVES):
+            raise _error(f"inputs gives '{name}' a value, but the program computes it: only an "
+                         f"`{name} = input(...)` or `param(...)` can take a given value", e)
+        return self._add(Node(self._fresh_id(e.func.id), e.func.id, value=self.given[name], source=self._segment(e)), e)
+
     def constant_value(self, e: ast.expr) -> np.ndarray:
         """Evaluate a leaf's initial value: an expression of numbers and init helpers only."""
         # A builder of its own (same text, limits and deadline) whose nodes are thrown away;
@@ -371,15 +387,22 @@ def _parse(text: str, mode: str) -> ast.AST:
         raise ProgramError("the program cannot be read (too deeply nested or contains a null byte)", 1, 1) from None
 
 
-def parse_program(text: str) -> Graph:
-    """Build the graph of a program; its last assignment is the output."""
+def parse_program(text: str, inputs: dict[str, np.ndarray] | None = None) -> Graph:
+    """Build the graph of a program; its last assignment is the output.
+
+    ``inputs`` gives leaves their values from NumPy arrays rather than literals: a name
+    the program assigns with ``input(...)`` or ``param(...)`` takes the given array (same
+    kind of leaf), and a name it uses without assigning becomes an input leaf.
+
+        >>> g = parse_program("w = param([0.5, -0.3])\\nloss = mse(X @ w, t)", inputs={"X": X, "t": t})
+    """
     try:
-        return _Builder(text).program(_parse(text, "exec"))
+        return _Builder(text).program(_parse(text, "exec"), inputs)
     except RecursionError:
         raise ProgramError("the program is nested too deeply", 1, 1) from None
 
 
-def parse_expression(text: str, variables: dict[str, np.ndarray], max_elements: int = 1024 * 1024) -> Graph:
+def parse_expression(text: str, variables: dict[str, np.ndarray], max_elements: int = MAX_GRID_ELEMENTS) -> Graph:
     """Build the graph of one expression in the given variables (a custom surface).
 
     The variables may be a whole grid, so the per-tensor limit is the grid's size

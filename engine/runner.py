@@ -38,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
-from engine.program import MAX_CPU_SECONDS, ProgramError
+from engine.program import ProgramError
 from engine.schedules import SCHEDULES, Scheduler
 from engine.surfaces import SurfaceFunction
 
@@ -54,10 +55,6 @@ __all__ = [
     "race_events",
     "sweep",
 ]
-
-MAX_STEPS = 10_000
-DIVERGENCE_LIMIT = 1e6
-CONVERGENCE_TOL = 1e-8
 
 DIVERGED, CONVERGED, MAX = "diverged", "converged", "max_steps"
 

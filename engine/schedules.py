@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.limits import MAX_STEPS as MAX_T
 from engine.optimizers import Param, ParamError, check_params
 
 __all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler"]
 
-MAX_T = 10_000  # longest run (the API's step limit)
 
 WARMUP = Param("warmup", 0, 0, MAX_T, "linear warm-up: for t < warmup, η(t)·(t + 1)/warmup", "int")
 

@@ -30,7 +30,8 @@ import numpy as np
 
 from engine.graph import EvaluationError, Graph
 from engine.ops import OPS
-from engine.program import INITS, LEAVES, MAX_CPU_SECONDS, ProgramError, parse_expression
+from engine.limits import MAX_CPU_SECONDS, MAX_GRID_N
+from engine.program import INITS, LEAVES, ProgramError, parse_expression
 from engine.tape import Tape
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
     "value_and_grad",
 ]
 
-MAX_GRID_N = 1_024
 GRID_CHUNK_ELEMENTS = 1 << 14  # grid rows are evaluated in blocks of about this many points (cache-sized)
 
 

@@ -12,9 +12,8 @@ import numpy as np
 
 from engine.graph import Graph
 from engine.layout import layered_layout
+from engine.limits import MAX_TRACE_ELEMENTS
 from engine.program import ProgramError
-
-MAX_TRACE_ELEMENTS = 1_000_000  # numbers in all nodes' values: a trace sends each about four times
 
 
 def to_json(value: np.ndarray):

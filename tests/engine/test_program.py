@@ -165,3 +165,26 @@ def test_a_trace_is_limited_to_what_a_page_can_show():
     with pytest.raises(ProgramError) as info:
         trace(graph)
     assert info.value.limit == "max_trace_elements"
+
+
+def test_inputs_give_leaves_numpy_values():
+    """A notebook runs a program on its own arrays: a leaf the program assigns takes the
+    given value (same kind), and a name it only uses becomes an input leaf."""
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    t = np.array([1.0, 0.0, 2.0])
+    g = parse_program("w = param([0.5, -0.3])\nt = input(0.0)\nloss = mse(X @ w, t)", inputs={"X": X, "t": t})
+    assert g.by_id["t"].kind == "input" and g.by_id["X"].kind == "input" and g.by_id["w"].kind == "param"
+    grads = g.backward()
+    np.testing.assert_allclose(grads["w"], 2 * X.T @ (X @ [0.5, -0.3] - t) / 3, rtol=1e-14)
+    assert parse_program("w = param(1.0)\ny = w * w", inputs={"w": 4.0}).backward()["w"] == 8.0
+
+
+@pytest.mark.parametrize("inputs, words", [
+    ({"y": 1.0}, "inputs gives 'y' a value, but the program computes it"),
+    ({"sigmoid": 1.0}, "cannot be a name"),
+    ({"x": [1.0, float("nan")]}, "not a finite number"),
+    ({"x": np.zeros(1_000_001)}, "limit max_elements"),
+])
+def test_bad_inputs_are_program_errors(inputs, words):
+    with pytest.raises(ProgramError, match=words):
+        parse_program("x = input(1.0)\ny = x * 2\nz = y + x", inputs=inputs)

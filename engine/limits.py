@@ -1,0 +1,31 @@
+"""Every input limit, defined once: the engine enforces them and the API's pydantic
+schemas import them, so a limit is never written twice. A limit that is exceeded is
+reported by name (``limit`` in the error), the name given beside each one here."""
+
+# Programs (the language) and the graphs they build
+MAX_PROGRAM_CHARS = 10_000  # max_program_chars
+MAX_NODES = 500  # max_nodes
+MAX_ELEMENTS = 1_000_000  # max_elements: numbers in one tensor
+MAX_TOTAL_ELEMENTS = 5_000_000  # max_total_elements: all nodes together, keeps one pass well inside the CPU limit
+MAX_TRACE_ELEMENTS = 1_000_000  # max_trace_elements: numbers in all nodes' values (a trace sends each about 4 times)
+MAX_CPU_SECONDS = 2.0  # cpu_time: any one request
+
+# Surfaces and grids
+MAX_GRID_N = 1_024  # n
+MAX_GRID_ELEMENTS = MAX_GRID_N * MAX_GRID_N  # a custom surface's tensors hold at most one grid
+
+# Races and sweeps
+MAX_STEPS = 10_000  # steps
+MAX_RUNS = 12  # runs
+MAX_COORDINATE = 1e6  # start: inside the divergence bound
+DIVERGENCE_LIMIT = MAX_COORDINATE  # a run whose coordinates or loss pass this has diverged
+CONVERGENCE_TOL = 1e-8  # gradient norm and step length below which a run has converged
+MAX_NOISE_STD = 1e3  # noise.std
+MAX_AXIS_VALUES = 32  # axes.x.values, axes.y.values
+MAX_SWEEP_CELL_STEPS = 1_000_000  # cells × steps: keeps a sweep well inside the CPU limit
+MAX_PARAMS = 16  # hyperparameters named in one run
+MAX_LIST = 1_000  # entries of a list hyperparameter (piecewise boundaries and values)
+
+# Gradient check
+MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf
+GRADCHECK_CPU_SECONDS = 1.0
