@@ -1,25 +1,24 @@
 """Computational graphs: nodes, topological order, forward, and the backward loop.
 
-The backward pass is one loop over the nodes in reverse topological order that
-keeps a dict of gradients keyed by node and adds every consumer's contribution to
-it explicitly: the fan-out sum the lecture talks about. The trace the API streams
-comes out of this loop (`backward_steps`) one step at a time. `backward` records the
-same pass as a Tape (engine/tape.py, a flat list of the NumPy calls it makes) that a
-race runs again 10,000 times; tests check that the two give the same numbers to the
-bit, so what students see is what the engine computed.
+The backward pass is one loop (`backprop`) over the nodes in reverse topological
+order that keeps a dict of gradients keyed by node and adds every consumer's
+contribution to it explicitly: the fan-out sum the lecture talks about. It is the only
+implementation of backprop. It makes every NumPy call through an executor: `call`
+runs each one now, which gives the trace its steps (local derivatives, shares,
+gradients) and `Graph.backward` its gradients; a Tape (engine/tape.py) runs each one
+and records it, so a race can replay the same pass 10,000 times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 
 from engine.errors import InputError
-from engine.ops import Op
-from engine.tape import Tape, ones_like
+from engine.ops import Op, call
 
 LEAF_KINDS = ("input", "param", "const")
 
@@ -63,17 +62,68 @@ class Node:
         """How formulas refer to it: its name, a constant's value, else its made-up id."""
         return self.source if self.kind == "const" and not self.named else self.id
 
+    @property
+    def forward_function(self) -> Callable:
+        """The op's forward with this node's attributes bound (e.g. sum's axis)."""
+        return partial(self.op.forward, **self.attrs) if self.attrs else self.op.forward
+
     def compute(self) -> np.ndarray:
-        return np.asarray(self.op.forward(*(n.value for n in self.inputs), **self.attrs), dtype=float)
+        return np.asarray(self.forward_function(*(n.value for n in self.inputs)), dtype=float)
+
+
+def ones_like(value: np.ndarray) -> np.ndarray:
+    """The seed of backprop: ones shaped like the output (cheaper than np.ones_like)."""
+    seed = np.empty_like(value)
+    seed.fill(1.0)
+    return seed
 
 
 @dataclass
 class BackwardStep:
-    """One node's turn in backprop: its gradient and what it sends to each input."""
+    """One node's turn in backprop: its gradient and what it sends to each input.
+
+    Under the `call` executor these are arrays; under a Tape, slots of its recording.
+    """
 
     node: Node
-    grad: np.ndarray
-    to: list[tuple[Node, np.ndarray | None, np.ndarray, str]]  # input, local (or None), grad, rule or formula
+    grad: object
+    to: list[tuple[Node, object, object]]  # (input, local derivative or None, share)
+
+
+def backprop(
+    nodes: Sequence[Node],
+    output: Node,
+    values: dict[int, object],
+    wanted: Callable[[Node], Sequence[int]],
+    run: Callable = call,
+    constant: Callable = lambda value: value,
+) -> list[BackwardStep]:
+    """The backward pass: seed the output with ones, then each node of ``nodes`` (reverse
+    topological order) takes the sum of what its consumers sent it and sends each input
+    k in ``wanted(node)`` its share. ``values`` maps id(node) to its forward value, and
+    every NumPy call goes through ``run`` (``constant`` makes a seed or a zero): see the
+    module docstring. NumPy's warnings on non-finite numbers are the caller's to silence.
+    """
+    grads: dict[int, object] = {id(output): constant(ones_like(output.value))}
+    steps = []
+    for node in nodes:
+        g = grads.pop(id(node), None)
+        if g is None:  # nothing downstream uses this node
+            g = constant(np.zeros_like(node.value))
+        to = []
+        if node.op is not None:
+            inputs = node.inputs
+            shares = node.op.backward(
+                run, g, values[id(node)], [values[id(i)] for i in inputs], node.attrs,
+                node.value.shape, [i.value.shape for i in inputs], wanted(node),
+            )
+            for k, (share, local) in zip(wanted(node), shares):
+                child = inputs[k]
+                key = id(child)  # the fan-out sum: every consumer adds its share
+                grads[key] = share if key not in grads else run(np.add, grads[key], share)
+                to.append((child, local, share))
+        steps.append(BackwardStep(node, g, to))
+    return steps
 
 
 def topological_order(output: Node, extra: list[Node] = ()) -> list[Node]:
@@ -106,12 +156,15 @@ class Graph:
         wants: dict[int, bool] = {}
         for node in self.nodes:
             wants[id(node)] = node.kind in ("input", "param") or any(wants[id(i)] for i in node.inputs)
-        self._needed = {id(n): tuple(wants[id(i)] for i in n.inputs) for n in self.nodes}
-        # The op nodes in order, and in reverse those that backprop must visit: built once.
-        self._ops = [n for n in self.nodes if n.op is not None]
-        self._program = [(n, partial(n.op.forward, **n.attrs) if n.attrs else n.op.forward, n.inputs) for n in self._ops]
-        self._backprop = [n for n in reversed(self._ops) if any(self._needed[id(n)])]
+        self._needed = {id(n): tuple(k for k, i in enumerate(n.inputs) if wants[id(i)]) for n in self.nodes}
+        # Built once: the forward plan (each op node with its bound forward function), and
+        # the nodes backprop visits to reach the leaves (op nodes in reverse, then leaves).
         self.leaves = [n for n in self.nodes if n.kind in ("input", "param")]
+        self._forward_plan = [(n, n.forward_function, n.inputs) for n in self.nodes if n.op is not None]
+        self._backprop_order = [
+            *(n for n, _, _ in reversed(self._forward_plan) if self._needed[id(n)]),
+            *self.leaves,
+        ]
 
     def forward(self, check: bool = True) -> np.ndarray:
         """Recompute every op node from the leaves' current values.
@@ -121,72 +174,60 @@ class Graph:
         many passes, rather than paying for one per pass).
         """
         if not check:
-            for node, forward, inputs in self._program:
+            for node, forward, inputs in self._forward_plan:
                 node.value = forward(*[n.value for n in inputs])
             return self.output.value
         with np.errstate(all="ignore"):
-            for node, forward, inputs in self._program:
+            for node, forward, inputs in self._forward_plan:
                 node.value = forward(*[n.value for n in inputs])
         for node in self.nodes:
             if not np.isfinite(node.value).all():
                 raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
         return self.output.value
 
-    def _incoming(self, node: Node, grads: dict[int, np.ndarray]) -> np.ndarray:
-        g = grads.pop(id(node), None)
-        if g is None:  # nothing downstream uses this node
-            g = np.zeros_like(node.value)
-        if not np.isfinite(g).all():
-            raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
-        return g
+    def every_input(self, node: Node) -> range:
+        return range(len(node.inputs))
 
-    def _propagate(self, node: Node, g: np.ndarray, grads: dict[int, np.ndarray]) -> tuple:
-        """Send g back through one op: each input's share, added to what it already has."""
-        args = [n.value for n in node.inputs]
-        shares, locals_ = node.op.grads(g, node.value, args, node.attrs)
-        for child, share in zip(node.inputs, shares):
-            if share is None:
-                continue
-            key = id(child)  # the fan-out sum: every consumer adds its share
-            grads[key] = share if key not in grads else grads[key] + share
-        return shares, locals_
+    def needed_inputs(self, node: Node) -> tuple[int, ...]:
+        """The inputs that lead back to an input or param: only they need a gradient."""
+        return self._needed[id(node)]
 
-    def backward_steps(self) -> Iterator[BackwardStep]:
-        """Backprop one node at a time, seeding the output with ones, recording each step."""
-        grads: dict[int, np.ndarray] = {id(self.output): ones_like(self.output.value)}
-        for node in reversed(self.nodes):
-            g = self._incoming(node, grads)
-            to = []
-            if node.op is not None:
-                with np.errstate(all="ignore"):
-                    shares, locals_ = self._propagate(node, g, grads)
-                for k, (child, share) in enumerate(zip(node.inputs, shares)):
-                    if not np.isfinite(share).all():
-                        raise EvaluationError(
-                            f"the gradient flowing from node '{node.id}' to '{child.id}' is not a finite number "
-                            "(a derivative is infinite here, e.g. sqrt or log at 0)",
-                            node,
-                        )
-                    if locals_ is None:
-                        to.append((child, None, share, self.rule(node, k)))
-                    else:
-                        to.append((child, np.broadcast_to(locals_[k], node.value.shape), share, self.formula(node, k)))
-            yield BackwardStep(node, g, to)
+    def backward_steps(self) -> list[BackwardStep]:
+        """Backprop node by node for the trace: every node, every input's share, as arrays.
+
+        Raises EvaluationError at the first gradient that is not a finite number, naming
+        the node it reaches or flows from, in the order backprop reaches them.
+        """
+        with np.errstate(all="ignore"):
+            steps = backprop(reversed(self.nodes), self.output, {id(n): n.value for n in self.nodes}, self.every_input)
+        for step in steps:
+            node = step.node
+            if not np.isfinite(step.grad).all():
+                raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
+            for child, _, share in step.to:
+                if not np.isfinite(share).all():
+                    raise EvaluationError(
+                        f"the gradient flowing from node '{node.id}' to '{child.id}' is not a finite number "
+                        "(a derivative is infinite here, e.g. sqrt or log at 0)",
+                        node,
+                    )
+        return steps
 
     def backward(self, check: bool = True) -> dict[str, np.ndarray]:
         """dL/dn for every op node that leads back to an input or param, and every leaf.
 
-        The pass is recorded as a Tape (engine/tape.py), which runs it once as it records
-        it: the same per-node step as the trace, and the same code a race runs 10,000
-        times. With check=True a gradient that is not a finite number raises, naming the
-        first such node that backprop reaches.
+        The same loop as the trace, on the nodes and inputs that need a gradient. With
+        check=True a gradient that is not a finite number raises, naming the first such
+        node that backprop reaches.
         """
         with np.errstate(all="ignore"):
-            grads = Tape(self, self.leaves).gradients()
+            steps = backprop(self._backprop_order, self.output, {id(n): n.value for n in self.nodes},
+                             self.needed_inputs)
+        grads = {step.node.id: step.grad for step in steps}
         if check:
-            for node in [*self._backprop, *self.leaves]:
-                if not np.isfinite(grads[node.id]).all():
-                    raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
+            for step in steps:
+                if not np.isfinite(step.grad).all():
+                    raise EvaluationError(f"the gradient at node '{step.node.id}' is not a finite number", step.node)
         return grads
 
     def rule(self, node: Node, k: int) -> str:

@@ -2,15 +2,23 @@
 
 Elementwise ops give their *local derivative* ∂out/∂input (broadcast to the
 output's shape); their VJP is then always `unbroadcast(g * local, input.shape)`,
-which is exactly the lecture's "local gradient × incoming gradient". Ops that mix
-elements (matmul, reductions, softmax, losses) give a VJP and a `rule` that says in
-words what it computes, since no elementwise local derivative exists for them.
+which is exactly the lecture's "local gradient × incoming gradient". A local
+derivative that is a constant (1 for add, −1 for sub and neg) is written as that
+number, so no call computes it and none multiplies by it. Ops that mix elements
+(matmul, reductions, softmax, losses) give a VJP and a `rule` that says in words what
+it computes, since no elementwise local derivative exists for them.
+
+`Op.backward` makes each call of an op's backward step through a `run(fn, *args)`
+given by the one backward loop (engine/graph.py): run now, or also recorded for a
+race to replay (engine/tape.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from operator import itemgetter
 
 import numpy as np
 from scipy.special import erf
@@ -31,19 +39,13 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return grad.reshape(shape)
 
 
-def _times(g: Array, local, shape: tuple[int, ...]) -> Array:
-    """Local gradient × incoming gradient, summed back to the input's shape.
+def _unbroadcast_share(share, shape: tuple[int, ...]) -> Array:
+    return unbroadcast(np.asarray(share), shape)  # g × local of 0-d arrays is a NumPy scalar
 
-    A local gradient of ±1 (add, sub) skips the multiplication, which changes no
-    number and saves a NumPy call (a Tape records the same shortcut).
-    """
-    if local is ONE:
-        share = g
-    elif local is MINUS_ONE:
-        share = -g
-    else:
-        share = g * local
-    return share if share.shape == shape else unbroadcast(np.asarray(share), shape)
+
+def call(fn: Callable, *args):
+    """The executor that runs each call now (the trace, a single backward pass)."""
+    return fn(*args)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Op:
     symbol: str
     arity: int
     forward: Callable[..., Array]
-    local: tuple[Callable, ...] | None = None  # one ∂out/∂input per input: (out, *args) -> array
+    local: tuple[Callable | float, ...] | None = None  # one ∂out/∂input per input: (out, *args) -> array, or ±1
     vjp: Callable[..., tuple] | None = None
     rule: tuple[str, ...] = ()  # what the VJP computes, where no elementwise local derivative exists
     formula: tuple[str, ...] = ()  # the local derivative ∂out/∂input, in symbols, for elementwise ops
@@ -66,15 +68,39 @@ class Op:
     def elementwise(self) -> bool:
         return self.local is not None
 
-    def grads(self, g: Array, out: Array, args: tuple[Array, ...], attrs: dict) -> tuple:
-        """Each input's share of the gradient, and the local derivatives shown to students."""
-        if self.local is not None:
-            locals_ = [d(out, *args) for d in self.local]
-            shares = [_times(g, d, a.shape) for d, a in zip(locals_, args)]
-            return shares, locals_
-        if self.vjp is None:
-            raise NotImplementedError(f"op '{self.name}' has no VJP")
-        return self.vjp(g, out, *args, **attrs), None
+    def backward(self, run: Callable, g, out, args: Sequence, attrs: dict, out_shape: tuple[int, ...],
+                 shapes: Sequence[tuple[int, ...]], wanted: Sequence[int]) -> list[tuple]:
+        """(share, local) for each input k in ``wanted``: the share of the incoming gradient
+        g that input k receives, in its own shape, and the local derivative ∂out/∂input k
+        shown to students (None for a VJP op). Every NumPy call goes through ``run``.
+
+        Elementwise: share = g × local, summed back to the input's shape where it was
+        broadcast; a constant local of ±1 needs no multiplication, which changes no number.
+        """
+        if self.local is None:
+            if self.vjp is None:
+                raise NotImplementedError(f"op '{self.name}' has no VJP")
+            shares = run(partial(self.vjp, **attrs) if attrs else self.vjp, g, out, *args)
+            return [(run(itemgetter(k), shares), None) for k in wanted]
+        out_ = []
+        for k in wanted:
+            local = self.local[k]
+            if local == 1.0:
+                share = g
+            elif local == -1.0:
+                share = run(np.negative, g)
+            else:
+                local = run(local, out, *args)
+                share = run(np.multiply, g, local)
+            if shapes[k] != out_shape:
+                share = run(partial(_unbroadcast_share, shape=shapes[k]), share)
+            out_.append((share, local))
+        return out_
+
+    def grads(self, g: Array, out: Array, args: Sequence[Array], attrs: dict) -> tuple[list, list | None]:
+        """Every input's share of g and the local derivatives (None for a VJP op), run now."""
+        steps = self.backward(call, g, out, args, attrs, np.shape(out), [np.shape(a) for a in args], range(len(args)))
+        return [s for s, _ in steps], None if self.local is None else [d for _, d in steps]
 
 
 OPS: dict[str, Op] = {}
@@ -92,19 +118,8 @@ def op(name: str, symbol: str, arity: int, **kw) -> Callable:
 
 # --- elementwise binary ---------------------------------------------------------
 
-ONE, MINUS_ONE = 1.0, -1.0  # compared by identity in _times
-
-
-def _one(out, *args):
-    return ONE
-
-
-def _minus_one(out, *args):
-    return MINUS_ONE
-
-
-op("add", "+", 2, local=(_one, _one), formula=("1", "1"))(np.add)
-op("sub", "−", 2, local=(_one, _minus_one), formula=("1", "−1"))(np.subtract)
+op("add", "+", 2, local=(1.0, 1.0), formula=("1", "1"))(np.add)
+op("sub", "−", 2, local=(1.0, -1.0), formula=("1", "−1"))(np.subtract)
 op("mul", "×", 2, local=(lambda out, a, b: b, lambda out, a, b: a), formula=("{1}", "{0}"))(np.multiply)
 op(
     "div",
@@ -149,8 +164,8 @@ _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 _UNARY = {
     # name: (symbol, forward, local derivative from (out, a), that derivative in symbols)
-    "neg": ("−", np.negative, _minus_one, "−1"),
-    "identity": ("=", lambda a: a.copy(), _one, "1"),
+    "neg": ("−", np.negative, -1.0, "−1"),
+    "identity": ("=", lambda a: a.copy(), 1.0, "1"),
     "exp": ("exp", np.exp, lambda out, a: out, "exp({0}) = {out}"),
     "log": ("log", np.log, lambda out, a: 1.0 / a, "1/{0}"),
     "sqrt": ("√", np.sqrt, lambda out, a: 0.5 / out, "1/(2√{0})"),

@@ -60,16 +60,19 @@ def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
         yield "forward", {"node": node.id, "value": to_json(node.value)}
     grads = {}
     for step in graph.backward_steps():
-        grads[step.node.id] = step.grad
+        node = step.node
+        grads[node.id] = step.grad
         yield "backward", {
-            "node": step.node.id,
+            "node": node.id,
             "grad": to_json(step.grad),
             "to": [
                 # `rule` stands in for a missing elementwise local derivative (the contract);
                 # `formula` writes an existing one in symbols, e.g. "∂e/∂c = d".
-                {"input": child.id, "local": None if local is None else to_json(local), "grad": to_json(share)}
-                | ({"rule": text} if local is None else {"formula": text})
-                for child, local, share, text in step.to
+                {"input": child.id, "local": None, "grad": to_json(share), "rule": graph.rule(node, k)}
+                if local is None else
+                {"input": child.id, "local": to_json(np.broadcast_to(local, node.value.shape)),
+                 "grad": to_json(share), "formula": graph.formula(node, k)}
+                for k, (child, local, share) in enumerate(step.to)
             ],
         }
     yield "done", {

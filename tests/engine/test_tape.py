@@ -1,5 +1,8 @@
-"""A Tape computes what the trace's backprop (Graph.backward_steps) computes, bit for bit,
-when it is recorded and every time it runs again on new leaf values."""
+"""A Tape is the one backward loop (engine.graph.backprop) recorded: when it is recorded
+and every time it replays on new leaf values, it gives what the loop gives when it runs
+each call now (the trace's Graph.backward_steps). The same NumPy calls in the same order,
+so the comparison is bit for bit; this catches a replay that reads a stale slot or
+skips a call."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ CUSTOM = [
 
 
 def traced_gradients(graph) -> dict[str, np.ndarray]:
-    """dL/dnode from the trace's loop, an implementation of backprop that is not the Tape."""
+    """dL/dnode from the loop run now, as the trace runs it (every node, every input)."""
     graph.forward()
     return {step.node.id: step.grad for step in graph.backward_steps()}
 
