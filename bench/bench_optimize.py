@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.optimizers import OPTIMIZERS
-from engine.runner import Batch, Run
+from engine.runner import surface_batch, Run
 from engine.surfaces import SURFACES
 
 # A rate per optimizer at which none of them diverges from (−1.5, 2), so all 10,000 steps run.
@@ -103,10 +103,10 @@ def profile_race() -> str:
     expression = SURFACES["rosenbrock"].expression
     runs = [Run(r["optimizer"], r["params"]) for r in RACE["runs"]]
     start = time.perf_counter()
-    Batch(expression, RACE["start"], RACE["steps"], runs, cpu_seconds=float("inf")).run()
+    surface_batch(expression, RACE["start"], RACE["steps"], runs, cpu_seconds=float("inf")).run()
     plain = time.perf_counter() - start
     profiler = cProfile.Profile()
-    profiler.runcall(lambda: Batch(expression, RACE["start"], RACE["steps"], runs, cpu_seconds=float("inf")).run())
+    profiler.runcall(lambda: surface_batch(expression, RACE["start"], RACE["steps"], runs, cpu_seconds=float("inf")).run())
     stats = pstats.Stats(profiler)
     # Split the loop's time by what it calls directly: the engine pass (the surface's
     # Tape), the kernels' steps, and everything else (the runner's own NumPy calls and Python).

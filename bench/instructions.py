@@ -27,12 +27,16 @@ RACE = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from engine.optimizers import OPTIMIZERS
-from engine.runner import Batch, Run
+from engine.runner import Run
+try:  # a batch on a surface: surface_batch, or Batch itself in checkouts before the Objective protocol
+    from engine.runner import surface_batch as make
+except ImportError:
+    from engine.runner import Batch as make
 from engine.surfaces import SURFACES
 lr = {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 0.1, "rmsprop": 1e-3, "adam": 1e-2,
       "adamw": 1e-2, "rprop": 1e-2, "adadelta": 1.0}
 runs = [Run(name, {"lr": lr[name]}) for name in OPTIMIZERS]
-Batch(SURFACES["rosenbrock"].expression, [-1.5, 2.0], int(sys.argv[2]), runs, cpu_seconds=1e9).run()
+make(SURFACES["rosenbrock"].expression, [-1.5, 2.0], int(sys.argv[2]), runs, cpu_seconds=1e9).run()
 """
 
 

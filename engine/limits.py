@@ -25,6 +25,7 @@ MAX_AXIS_VALUES = 32  # axes.x.values, axes.y.values
 MAX_SWEEP_CELL_STEPS = 1_000_000  # cells × steps: keeps a sweep well inside the CPU limit
 MAX_PARAMS = 16  # hyperparameters named in one run
 MAX_LIST = 1_000  # entries of a list hyperparameter (piecewise boundaries and values)
+MAX_RECORDED_NUMBERS = 5_000_000  # max_recorded_numbers: points and rates one race keeps (40 MB)
 
 # Gradient check
 MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf

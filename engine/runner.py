@@ -1,9 +1,12 @@
 """The optimisation runner: every run of a request advances in lockstep, as one batch.
 
 K runs (a race of optimizers, or the cells of a hyperparameter sweep) share one
-surface and one start. Each loop iteration t = 0, 1, … does, for all K at once:
+objective and one start: a 2-D surface, or anything with D coordinates that gives its
+loss and gradient at K points at once (``Objective``: the trainable params of a program
+graph are one). Each loop iteration t = 0, 1, … does, for all K at once:
 
-1. one engine pass (forward + backward of the surface's graph) at the K points p(t);
+1. one evaluation of the objective (for a surface, the forward and backward pass of its
+   graph) at the K points p(t);
 2. the stop rules, per run:
    - *diverged*: a coordinate or the loss of p(t) is not finite or beyond 1e6 in
      magnitude. ``stopped_at = t``; the run keeps the points before it, p(0) … p(t−1),
@@ -16,7 +19,7 @@ surface and one start. Each loop iteration t = 0, 1, … does, for all K at once
    as Adam and AdamW, share one), so each group is a contiguous slice of the batch —
    with the rate η(t) from each run's schedule.
 
-``points[k]`` is p(k) as [x, y, loss] (``points[0]`` is the start), ``lr[k]`` the rate
+``points[k]`` is p(k) and its loss, [x, y, loss] on a surface (``points[0]`` is the start), ``lr[k]`` the rate
 update k + 1 used and ``effective_lr[k]`` its per-coordinate rate; a diverged run has
 as many rates as points, any other run one fewer. Non-finite numbers never reach a
 result's points or loss; an effective rate of the update that diverged may be NaN,
@@ -34,11 +37,12 @@ import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_STEPS
+from engine.errors import InputError
+from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_RECORDED_NUMBERS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
 from engine.program import ProgramError
 from engine.schedules import SCHEDULES, Scheduler
@@ -53,10 +57,12 @@ __all__ = [
     "Run",
     "race",
     "race_events",
+    "surface_batch",
     "sweep",
 ]
 
 DIVERGED, CONVERGED, MAX = "diverged", "converged", "max_steps"
+SPREAD_RATES_UP_TO = 64  # coordinates up to which η is stored at every coordinate (see Batch._fill_rates)
 
 
 @dataclass(frozen=True)
@@ -77,16 +83,16 @@ class Noise:
     std: float = 0.0
     seed: int = 0
 
-    def table(self, steps: int) -> np.ndarray | None:
+    def table(self, steps: int, dim: int = 2) -> np.ndarray | None:
         """Row t is added to the gradient of update t + 1 of every run."""
         if not self.std > 0:
             return None
-        return np.random.default_rng(self.seed).normal(0.0, self.std, size=(steps, 2))
+        return np.random.default_rng(self.seed).normal(0.0, self.std, size=(steps, dim))
 
 
 def _lookup(registry: Mapping, name: str, what: str):
     if name not in registry:
-        raise ValueError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
+        raise InputError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
     return registry[name]
 
 
@@ -100,8 +106,23 @@ def _labels(runs: Sequence[Run]) -> list[str]:
     return out
 
 
+class Objective(Protocol):
+    """What a batch minimises: D numbers per point, K points at a time.
+
+    ``objective(points, out)`` takes points (K, D) and returns ``(loss, grad)``: loss (K,)
+    and the gradient (K, D) written into ``out`` (the runner's own buffer, so a race's
+    10,000 evaluations allocate none). Non-finite values are returned as they are: the
+    runner decides what they mean. A 2-D surface is one (``SurfaceFunction``); the
+    trainable params of a program graph, flattened, are another (``ParamsObjective``).
+    """
+
+    dim: int
+
+    def __call__(self, points: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 class Batch:
-    """K runs of one surface from one start, advanced together.
+    """K runs of one objective from one start, advanced together.
 
     Rows are stored grouped by optimizer (``order[row]`` is the run it holds);
     results are given back in the runs' own order. With ``record=False`` only each
@@ -110,7 +131,7 @@ class Batch:
 
     def __init__(
         self,
-        expression: str,
+        objective: Objective,
         start: Sequence[float],
         steps: int,
         runs: Sequence[Run],
@@ -118,53 +139,94 @@ class Batch:
         record: bool = True,
         cpu_seconds: float | None = None,
     ):
+        self.objective, self.steps, self.record = objective, steps, record
+        self.cpu_seconds = MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds
+        self.start = self._check(start, runs)
+        self._order_rows(runs)
+        self._allocate()
+        self._fill_rates()
+        self._group_kernels()
+        self.noise = (noise or Noise()).table(steps, objective.dim)
+
+    # -- set-up, in order
+
+    def _check(self, start, runs: Sequence[Run]) -> np.ndarray:
+        steps, dim = self.steps, self.objective.dim
         if not 1 <= steps <= MAX_STEPS:
-            raise ValueError(f"steps must be between 1 and {MAX_STEPS:,} (limit steps), got {steps}")
+            raise InputError(f"steps must be between 1 and {MAX_STEPS:,} (limit steps), got {steps}", "steps")
         if not runs:
-            raise ValueError("a race needs at least one run")
-        start = np.asarray(start, dtype=float).reshape(2)
-        if not np.isfinite(start).all():
-            raise ValueError(f"the start must be two finite numbers, got {start.tolist()}")
+            raise InputError("a race needs at least one run")
         for run in runs:
             _lookup(OPTIMIZERS, run.optimizer, "optimizer")
             _lookup(SCHEDULES, run.schedule, "schedule")
+        start = np.asarray(start, dtype=float)
+        if start.shape != (dim,) or not np.isfinite(start).all():
+            raise InputError(f"the start must be {dim} finite numbers, got {start.tolist()}")
+        if self.record and (steps + 1) * len(runs) * (2 * dim + 1) > MAX_RECORDED_NUMBERS:
+            raise InputError(
+                f"{len(runs)} runs of {steps:,} steps over {dim:,} coordinates would record more than "
+                f"{MAX_RECORDED_NUMBERS:,} numbers (limit max_recorded_numbers): use fewer steps or runs",
+                "max_recorded_numbers",
+            )
+        return start
 
-        # Rows are grouped by kernel (optimizers that are special cases of one update share
-        # one: see engine.optimizers), in the order the kernels first appear.
-        kernels = [OPTIMIZERS[run.optimizer].kernel for run in runs]
+    def _order_rows(self, runs: Sequence[Run]) -> None:
+        """Rows grouped by kernel (optimizers that are special cases of one update share one:
+        see engine.optimizers), in the order the kernels first appear; params validated."""
+        self.kernels = [OPTIMIZERS[run.optimizer].kernel for run in runs]
         first: dict[type, int] = {}
-        for kernel in kernels:
+        for kernel in self.kernels:
             first.setdefault(kernel, len(first))
-        self.order = sorted(range(len(runs)), key=lambda i: first[kernels[i]])  # stable
+        self.order = sorted(range(len(runs)), key=lambda i: first[self.kernels[i]])  # stable
         self.row_of = np.argsort(self.order)
         self.runs = list(runs)
         self.labels = _labels(runs)
-        self.steps, self.record = steps, record
-        self.cpu_seconds = MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds
-        K = self.K = len(runs)
-        rows = [runs[i] for i in self.order]
-        self.params = [OPTIMIZERS[r.optimizer].validate_params(r.params) for r in rows]
-        self.schedule_params = [SCHEDULES[r.schedule].validate_params(r.schedule_params) for r in rows]
+        self.K = len(runs)
+        self.rows = [runs[i] for i in self.order]
+        self.params = [OPTIMIZERS[r.optimizer].validate_params(r.params) for r in self.rows]
+        self.schedule_params = [SCHEDULES[r.schedule].validate_params(r.schedule_params) for r in self.rows]
 
-        self.surface = SurfaceFunction(expression, [tuple(start)])
-        # Two (K, 2) buffers take turns holding p(t) and p(t − 1): each update writes
-        # p(t + 1) over p(t − 1), group by group through fixed views (no per-step
-        # slicing or joining); the gradient has one buffer of its own.
-        self.pos = np.tile(start, (K, 1))
+    def _allocate(self) -> None:
+        """The buffers the loop reuses, and the per-run stop state.
+
+        Two (K, D) buffers take turns holding p(t) and p(t − 1): each update writes
+        p(t + 1) over p(t − 1), group by group through fixed views (no per-step slicing or
+        joining); the gradient has one buffer of its own.
+        """
+        K, D, steps = self.K, self.objective.dim, self.steps
+        self.pos = np.tile(self.start, (K, 1))
         self.prev = self.pos.copy()
-        self.grad = np.empty((K, 2))
-        self.inverse = np.empty((K, 2))  # 1/∇f, for the convergence test
-        self.start = start
+        self.grad = np.empty((K, D))
+        self.inverse = np.empty((K, D))  # 1/∇f, for the convergence test
+        if self.record:  # (iteration, run, ·): rows of one iteration are written together
+            self.points = np.empty((steps + 1, K, D + 1))
+            self.effective_lr = np.empty((steps, K, D))
+        self.active = np.ones(K, dtype=bool)
+        self.n_active = K
+        self.stopped: np.ndarray | None = None  # (K, D) mask of stopped rows, once there is one
+        self.park = np.zeros((K, D))  # where stopped rows are held (a finite point)
+        self.infinite = np.full((K, D), np.inf)  # a stopped row's gradient (an array: a float costs a conversion)
+        self.status: list[str | None] = [None] * K
+        self.stopped_at = np.full(K, -1)
+        self.n_points = np.zeros(K, dtype=int)  # final counts once stopped
+        self.n_lr = np.zeros(K, dtype=int)
+        self.final_loss = np.full(K, np.nan)
+        self.t = 0  # next iteration
+        self.cpu = 0.0
 
-        # η(t) of every row, a (steps, K, 2) table (the same η for both coordinates: the
-        # optimizers' same-shape operations are cheaper than (K, 1) broadcasts): time-only
-        # schedules are filled in now, in one vectorised call per distinct (schedule,
-        # params); loss-driven ones (NewBOB) row by row as the losses arrive.
+    def _fill_rates(self) -> None:
+        """η(t) of every row, a (steps, K, W) table: W = D for a few coordinates (the
+        optimizers' same-shape operations are cheaper than (K, 1) broadcasts), W = 1 for
+        many (a model's weights), where memory matters more. Time-only schedules are
+        filled in now, in one vectorised call per distinct (schedule, params); loss-driven
+        ones (NewBOB) row by row as the losses arrive."""
+        steps, K, D = self.steps, self.K, self.objective.dim
+        width = D if D <= SPREAD_RATES_UP_TO else 1
         lr0 = np.array([p["lr"] for p in self.params], dtype=float)
         keys: dict[tuple, list[int]] = {}
-        for i, (r, sp) in enumerate(zip(rows, self.schedule_params)):
+        for i, (r, sp) in enumerate(zip(self.rows, self.schedule_params)):
             keys.setdefault((r.schedule, json.dumps(sp, sort_keys=True)), []).append(i)
-        self.lr_table = np.zeros((steps, K, 2))
+        self.lr_table = np.zeros((steps, K, width))
         self.observers = []
         ts = np.arange(steps)[:, None]
         for (name, _), idx in keys.items():
@@ -176,20 +238,20 @@ class Batch:
             else:
                 self.observers.append((idx_, scheduler))
 
-        # One group per kernel, a contiguous slice of rows: (an optimizer of that kernel,
-        # rows, state, its rows of the rate table as (steps, rows, 2)).
+    def _group_kernels(self) -> None:
+        """One group per kernel, a contiguous slice of rows: (an optimizer of that kernel,
+        rows, state, its rows of the rate table); and what each group's step reads and
+        writes, as fixed views of the buffers, for either turn of the two position buffers."""
         self.groups = []
         a = 0
-        for kernel in first:
-            b = a + kernels.count(kernel)
-            sl = slice(a, b)
-            members = [(OPTIMIZERS[r.optimizer], p) for r, p in zip(rows[sl], self.params[sl])]
+        for kernel in dict.fromkeys(self.kernels):
+            b = a + self.kernels.count(kernel)
+            rows = slice(a, b)
+            members = [(OPTIMIZERS[r.optimizer], p) for r, p in zip(self.rows[rows], self.params[rows])]
             opt = members[0][0]
-            state = opt.init_state(self.pos[sl], stack_group(members))
-            self.groups.append((opt, sl, state, self.lr_table[:, sl]))
+            state = opt.init_state(self.pos[rows], stack_group(members))
+            self.groups.append((opt, rows, state, self.lr_table[:, rows]))
             a = b
-        # What each group's step reads and writes, as fixed views of the buffers: from
-        # p(t) in one buffer into the other, for either turn of the two buffers.
         self._plan = {
             id(p): [
                 (opt.step, p[rows], self.grad[rows], q[rows], state, lrs)
@@ -197,23 +259,6 @@ class Batch:
             ]
             for p, q in ((self.pos, self.prev), (self.prev, self.pos))
         }
-
-        self.noise = (noise or Noise()).table(steps)
-        if record:  # (iteration, run, ·): rows of one iteration are written together
-            self.points = np.empty((steps + 1, K, 3))
-            self.effective_lr = np.empty((steps, K, 2))
-        self.active = np.ones(K, dtype=bool)
-        self.n_active = K
-        self.stopped: np.ndarray | None = None  # (K, 2) mask of stopped rows, once there is one
-        self.park = np.zeros((K, 2))  # where stopped rows are held (a finite point)
-        self.infinite = np.full((K, 2), np.inf)  # a stopped row's gradient (an array: a float costs a conversion)
-        self.status: list[str | None] = [None] * K
-        self.stopped_at = np.full(K, -1)
-        self.n_points = np.zeros(K, dtype=int)  # final counts once stopped
-        self.n_lr = np.zeros(K, dtype=int)
-        self.final_loss = np.full(K, np.nan)
-        self.t = 0  # next iteration
-        self.cpu = 0.0
 
     # -- the loop
 
@@ -249,7 +294,7 @@ class Batch:
         points straight into its rows of the other position buffer (``out=``), which
         then becomes p(t + 1); a parked row's value there is overwritten at once.
         """
-        surface, observers, steps, plan = self.surface, self.observers, self.steps, self._plan
+        objective, observers, steps, plan = self.objective, self.observers, self.steps, self._plan
         pos, prev, grad, noise, park, record = self.pos, self.prev, self.grad, self.noise, self.park, self.record
         lr_table, stopped, infinite = self.lr_table, self.stopped, self.infinite
         limit, limit2, inverse_limit = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL**-2
@@ -258,7 +303,7 @@ class Batch:
         t = t0 = self.t
         with np.errstate(all="ignore"):
             while t < end:
-                loss, _ = surface(pos, out=grad)
+                loss, _ = objective(pos, grad)
                 if record:
                     pos_log.append(pos.copy())  # pos is a buffer that is written again
                     loss_log.append(loss)
@@ -304,8 +349,8 @@ class Batch:
         self.pos, self.prev, self.t = pos, prev, t
         if record and pos_log:  # one copy per chunk (np.array stacks the small arrays fastest)
             n = len(pos_log)
-            self.points[t0 : t0 + n, :, :2] = np.array(pos_log)
-            self.points[t0 : t0 + n, :, 2] = np.array(loss_log)
+            self.points[t0 : t0 + n, :, :-1] = np.array(pos_log)
+            self.points[t0 : t0 + n, :, -1] = np.array(loss_log)
             if eff_log:
                 n = len(eff_log)
                 for (_, rows, *_), column in zip(self.groups, zip(*eff_log)):
@@ -328,7 +373,7 @@ class Batch:
         if not len(rows):
             return
         if self.stopped is None:
-            self.stopped = np.zeros((self.K, 2), dtype=bool)  # both coordinates: no broadcast
+            self.stopped = np.zeros((self.K, self.objective.dim), dtype=bool)  # every coordinate: no broadcast
         for r in rows:
             self.active[r] = False
             self.stopped[r] = True
@@ -380,9 +425,18 @@ class Batch:
         }
 
 
+def surface_batch(expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
+                  record: bool = True, cpu_seconds: float | None = None) -> Batch:
+    """A batch on a 2-D surface given as an expression in x and y, built at the start."""
+    start = np.asarray(start, dtype=float)
+    if start.shape != (2,) or not np.isfinite(start).all():
+        raise InputError(f"the start must be 2 finite numbers, got {start.tolist()}")
+    return Batch(SurfaceFunction(expression, [tuple(start)]), start, steps, runs, noise, record, cpu_seconds)
+
+
 def race(expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
     """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, status, stopped_at, …}]``."""
-    batch = Batch(expression, start, steps, runs, noise).run()
+    batch = surface_batch(expression, start, steps, runs, noise).run()
     return [batch.result(k) for k in range(batch.K)]
 
 
@@ -400,7 +454,7 @@ def race_events(
     Set-up errors (a bad expression, parameter or start) are raised here, before any
     event; the loop itself runs only as the events are iterated.
     """
-    batch = Batch(expression, start, steps, runs, noise)
+    batch = surface_batch(expression, start, steps, runs, noise)
     return _events(batch, chunk or default_chunk(steps))
 
 
@@ -444,12 +498,12 @@ def sweep(
     """
     (x_name, xs), (y_name, ys) = axes["x"], axes["y"]
     if x_name == y_name:
-        raise ValueError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
+        raise InputError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
     base = dict(params or {})
     runs = [
         Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
     ]
-    batch = Batch(expression, start, steps, runs, noise, record=False).run()
+    batch = surface_batch(expression, start, steps, runs, noise, record=False).run()
     rows = batch.row_of.reshape(len(ys), len(xs))
     final = batch.final_loss[rows]
     return {

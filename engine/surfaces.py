@@ -254,6 +254,8 @@ class SurfaceFunction:
     elementwise, so the same graph then takes K points, or a grid by broadcasting.
     """
 
+    dim = 2  # an Objective of the runner's (engine.runner) with two coordinates, x and y
+
     def __init__(self, expression: str, probes: Sequence[tuple[float, float]]):
         self.expression = expression
         self.graph = _build(expression, probes)

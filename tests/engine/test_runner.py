@@ -12,7 +12,7 @@ import pytest
 import engine.runner as runner_module
 from engine import ProgramError
 from engine.optimizers import OPTIMIZERS
-from engine.runner import Batch, Noise, Run, race, race_events, sweep
+from engine.runner import Noise, Run, race, race_events, surface_batch, sweep
 from engine.surfaces import SURFACES
 
 ROSENBROCK = SURFACES["rosenbrock"].expression
@@ -65,11 +65,11 @@ def test_lockstep_batch_equals_each_run_alone():
 def test_rows_are_grouped_by_kernel_but_results_keep_the_request_order():
     runs = [Run("adam"), Run("sgd"), Run("rmsprop"), Run("adam", {"lr": 0.02}), Run("momentum"),
             Run("sgd", {"lr": 0.002}), Run("nesterov")]
-    batch = Batch(QUADRATIC, (1.0, 1.0), 5, runs)
+    batch = surface_batch(QUADRATIC, (1.0, 1.0), 5, runs)
     assert [batch.runs[i].optimizer for i in batch.order] == [
         "adam", "rmsprop", "adam", "sgd", "momentum", "sgd", "nesterov"]
     assert [(rows.start, rows.stop) for _, rows, _, _ in batch.groups] == [(0, 3), (3, 6), (6, 7)]
-    assert len(Batch(QUADRATIC, (1.0, 1.0), 5, [Run(name) for name in OPTIMIZERS]).groups) == 5
+    assert len(surface_batch(QUADRATIC, (1.0, 1.0), 5, [Run(name) for name in OPTIMIZERS]).groups) == 5
     results = race(QUADRATIC, (1.0, 1.0), 5, runs)
     assert [r["label"] for r in results] == ["Adam", "SGD", "RMSProp", "Adam 2", "Momentum", "SGD 2", "Nesterov"]
     assert [r["params"]["lr"] for r in results] == [0.01, 0.01, 0.01, 0.02, 0.01, 0.002, 0.01]
@@ -254,7 +254,7 @@ def test_events_are_computed_only_as_they_are_read():
 
 def test_cpu_limit(monkeypatch):
     with pytest.raises(ProgramError) as info:
-        Batch(ROSENBROCK, (-1.5, 2.0), 1000, [Run("adam")], cpu_seconds=0.0).run()
+        surface_batch(ROSENBROCK, (-1.5, 2.0), 1000, [Run("adam")], cpu_seconds=0.0).run()
     assert info.value.limit == "cpu_time" and "limit cpu_time" in info.value.message
     monkeypatch.setattr(runner_module, "MAX_CPU_SECONDS", 0.0)
     events = list(race_events(ROSENBROCK, (-1.5, 2.0), 1000, [Run("adam")], chunk=100))
