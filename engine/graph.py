@@ -20,9 +20,6 @@ import numpy as np
 from engine.errors import InputError
 from engine.ops import Op, call
 
-LEAF_KINDS = ("input", "param", "const")
-
-
 class EvaluationError(InputError):
     """A value or gradient that is not a finite number, naming the node and where it is."""
 

@@ -208,7 +208,8 @@ def _matmul_vjp(g, out, a, b):
     """Promote vectors to matrices, use dA = G·Bᵀ and dB = Aᵀ·G, then undo."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    g2 = np.reshape(g, np.matmul(a2, b2).shape)
+    g2 = g[..., None] if b.ndim == 1 else g  # g with the axes the promotions added
+    g2 = g2[..., None, :] if a.ndim == 1 else g2
     ga = g2 @ np.swapaxes(b2, -1, -2)
     gb = np.swapaxes(a2, -1, -2) @ g2
     return unbroadcast(ga, a2.shape).reshape(a.shape), unbroadcast(gb, b2.shape).reshape(b.shape)

@@ -40,7 +40,6 @@ __all__ = [
     "SurfaceFunction",
     "check_elementwise",
     "grid",
-    "value_and_grad",
 ]
 
 GRID_CHUNK_ELEMENTS = 1 << 14  # grid rows are evaluated in blocks of about this many points (cache-sized)
@@ -292,13 +291,6 @@ class SurfaceFunction:
         self._x.value, self._y.value = x, y
         out = self.graph.forward(check=False)
         return np.broadcast_to(out, np.broadcast_shapes(np.shape(x), np.shape(y)))
-
-
-def value_and_grad(expression: str, points) -> tuple[np.ndarray, np.ndarray]:
-    """f and ∇f at K points (K, 2), by one forward and one backward pass of the engine."""
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
-    loss, grad = SurfaceFunction(expression, [tuple(points[0])])(points)
-    return np.array(loss), grad
 
 
 def grid(expression: str, domain, n: int) -> dict:

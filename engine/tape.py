@@ -65,7 +65,3 @@ class Tape:
         for fn, get, out, many in self.instructions:
             slots[out] = fn(*get(slots)) if many else fn(get(slots))
         return slots[self.output_slot], [slots[i] for i in self.grad_slots]
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        """dL/dnode of the last run, by node id, for the op nodes that lead back to a leaf and the leaves."""
-        return {name: self.slots[slot] for name, slot in self.grad_of.items()}

@@ -10,8 +10,16 @@ import pytest
 
 import engine.surfaces as surfaces_module
 from engine import EvaluationError, ProgramError
-from engine.surfaces import SURFACES, SurfaceFunction, check_elementwise, grid, value_and_grad
+from engine.surfaces import SURFACES, SurfaceFunction, check_elementwise, grid
 from tests.contract import DESIGN_SURFACES
+
+
+def value_and_grad(expression: str, points) -> tuple[np.ndarray, np.ndarray]:
+    """f and ∇f at K points (K, 2), by one forward and one backward pass of the engine."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    loss, grad = SurfaceFunction(expression, [tuple(points[0])])(points)
+    return np.array(loss), grad
+
 
 # The textbook formulas, written independently of the registry's expressions (values only).
 REFERENCE = {
