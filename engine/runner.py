@@ -425,16 +425,19 @@ class Batch:
         }
 
 
-def surface_batch(expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
+def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
                   record: bool = True, cpu_seconds: float | None = None) -> Batch:
-    """A batch on a 2-D surface given as an expression in x and y, built at the start."""
-    start = np.asarray(start, dtype=float)
-    if start.shape != (2,) or not np.isfinite(start).all():
-        raise InputError(f"the start must be 2 finite numbers, got {start.tolist()}")
-    return Batch(SurfaceFunction(expression, [tuple(start)]), start, steps, runs, noise, record, cpu_seconds)
+    """A batch on a 2-D surface given as an expression in x and y (built at the start), or
+    on any Objective given as it is."""
+    if isinstance(expression, str):
+        start = np.asarray(start, dtype=float)
+        if start.shape != (2,) or not np.isfinite(start).all():
+            raise InputError(f"the start must be 2 finite numbers, got {start.tolist()}")
+        expression = SurfaceFunction(expression, [tuple(start)])
+    return Batch(expression, start, steps, runs, noise, record, cpu_seconds)
 
 
-def race(expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
+def race(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
     """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, status, stopped_at, …}]``."""
     batch = surface_batch(expression, start, steps, runs, noise).run()
     return [batch.result(k) for k in range(batch.K)]
@@ -446,7 +449,8 @@ def default_chunk(steps: int) -> int:
 
 
 def race_events(
-    expression: str, start, steps: int, runs: Sequence[Run], noise: Noise | None = None, chunk: int | None = None
+    expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
+    chunk: int | None = None,
 ) -> Iterator[tuple[str, dict]]:
     """The race as events: ``step`` {run, t, points, lr, effective_lr} (run k's values from
     index t on), ``end`` {run, label, status, stopped_at} once per run, then ``done``.
@@ -480,7 +484,7 @@ def _events(batch: Batch, chunk: int) -> Iterator[tuple[str, dict]]:
 
 
 def sweep(
-    expression: str,
+    expression: str | Objective,
     start,
     steps: int,
     optimizer: str,
@@ -490,7 +494,8 @@ def sweep(
     schedule_params: Mapping[str, Any] | None = None,
     noise: Noise | None = None,
 ) -> dict:
-    """One optimizer over a grid of two of its hyperparameters, every cell in one batch.
+    """One optimizer over a grid of two of its hyperparameters, every cell in one batch
+(on a surface's expression, or any Objective).
 
     ``axes = {"x": (name, values), "y": (name, values)}``. Returns ``{x, y, names,
     final_loss, status, stopped_at}``: x and y the values, names the hyperparameters, and

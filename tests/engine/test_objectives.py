@@ -9,7 +9,7 @@ from engine import parse_program
 from engine.errors import InputError
 from engine.objectives import ParamsObjective
 from engine.presets import PRESETS
-from engine.runner import Batch, Noise, Run
+from engine.runner import Batch, Noise, Run, race, sweep
 
 LOGREG = PRESETS["logreg"].program
 
@@ -76,3 +76,17 @@ def test_a_long_recording_is_refused_by_name():
     objective = ParamsObjective(parse_program("w = param(zeros(1000))\nl = sum(w * w)"))
     with pytest.raises(InputError, match="limit max_recorded_numbers"):
         Batch(objective, objective.start(), 10_000, [Run("sgd")])
+
+
+def test_one_coordinate_races_and_sweeps():
+    """D = 1: a single scalar weight. f(w) = (w − 3)², so SGD's step is w ← w − η·2(w − 3)
+    and after t steps w − 3 = (1 − 2η)ᵗ(w₀ − 3)."""
+    objective = ParamsObjective(parse_program("w = param(0.0)\nloss = (w - 3) ** 2"))
+    assert objective.dim == 1
+    [run] = race(objective, objective.start(), 20, [Run("sgd", {"lr": 0.1})])
+    np.testing.assert_allclose(run["points"][:, 0], 3 - 3 * 0.8 ** np.arange(21), rtol=1e-12)
+    assert run["effective_lr"].shape == (20, 1)
+    cells = sweep(objective, objective.start(), 50, "momentum", {}, {"x": ("lr", [0.01, 0.1, 1.5]),
+                                                                       "y": ("momentum", [0.0, 0.5])})
+    assert cells["status"][0][2] == "diverged" and cells["final_loss"][0][2] is None  # |1 − 2η| > 1
+    assert cells["final_loss"][0][1] < cells["final_loss"][0][0] < 9.0  # lr 0.1 beats lr 0.01
