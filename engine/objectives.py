@@ -9,7 +9,7 @@ unchanged:
 
     >>> objective = ParamsObjective(parse_program(PRESETS["logreg"].program))
     >>> batch = Batch(objective, objective.start(), 100, [Run("adam", {"lr": 0.1})]).run()
-    >>> objective.unflatten(batch.pos[0])          # {"w": array([...]), "b": array(...)}
+    >>> objective.unflatten(batch.result(0)["points"][-1, :-1])  # {"w": array([...]), "b": array(...)}
 
 Each of the K points is one forward and backward pass of the graph's Tape (recorded
 once): the graph's ops are not batched over points, unlike a surface's.
