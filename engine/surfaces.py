@@ -30,6 +30,7 @@ import numpy as np
 
 from engine.graph import EvaluationError, Graph
 from engine.ops import OPS
+from engine.parsing import parse
 from engine.limits import MAX_CPU_SECONDS, MAX_GRID_N
 from engine.program import INITS, LEAVES, ProgramError, parse_expression
 from engine.tape import Tape
@@ -209,7 +210,7 @@ def check_elementwise(text: str) -> None:
 
     Call after ``parse_expression`` has accepted ``text`` (so it parses).
     """
-    for node in ast.walk(ast.parse(text, mode="eval")):
+    for node in ast.walk(parse(text, mode="eval")):
         if isinstance(node, ast.List):
             raise ProgramError(
                 "a surface is a function of the numbers x and y: lists are not allowed here", **_where(node)
