@@ -26,90 +26,23 @@ the runs of one kernel together (``stack_group``): nine optimizers, five calls o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from engine.limits import MAX_LIST
+from engine.params import Param, ParamError, check_params
 
-__all__ = ["OPTIMIZERS", "Optimizer", "Param", "ParamError", "check_params", "stack_group"]
+__all__ = ["OPTIMIZERS", "Optimizer", "stack_group"]
 
 CORRECTION_BLOCK = 1 << 14  # numbers per block of Adam's bias-correction table
 
 
-@dataclass(frozen=True)
-class Param:
-    """One hyperparameter, described once: validation, API metadata and UI sliders
-    all read this. ``min``/``max`` are inclusive (element-wise for a list, None for
-    a bool)."""
-
-    name: str
-    default: Any
-    min: float | None
-    max: float | None
-    description: str
-    kind: str = "float"  # "float" | "int" | "bool" | "list"
-
-    def check(self, value: Any, owner: str) -> Any:
-        """Return ``value`` coerced to this kind, or raise ParamError saying what is allowed."""
-        if self.kind == "bool":
-            if isinstance(value, (bool, np.bool_)):
-                return bool(value)
-            raise ParamError(owner, self.name, f"must be true or false, got {value!r}")
-        if self.kind == "list":
-            if not isinstance(value, (list, tuple, np.ndarray)):
-                raise ParamError(owner, self.name, f"must be a list of numbers, got {value!r}")
-            if len(value) > MAX_LIST:
-                raise ParamError(owner, self.name, f"has {len(value)} entries; at most {MAX_LIST} allowed")
-            return [self._number(v, owner, "must contain only numbers", "must contain numbers") for v in value]
-        v = self._number(value, owner)
-        if self.kind == "int":
-            if not float(v).is_integer():
-                raise ParamError(owner, self.name, f"must be a whole number, got {value!r}")
-            return int(v)
-        return v
-
-    def _number(self, value: Any, owner: str, a_number: str = "must be a number",
-                in_range: str = "must be") -> float:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ParamError(owner, self.name, f"{a_number}, got {value!r}")
-        v = float(value)
-        if not (self.min <= v <= self.max):  # also rejects NaN
-            raise ParamError(owner, self.name, f"{in_range} between {self.min:g} and {self.max:g}, got {value!r}")
-        return v
-
-
-class ParamError(ValueError):
-    """A bad hyperparameter; ``param`` names it so the API can point at the slider."""
-
-    def __init__(self, owner: str, param: str, message: str):
-        self.owner, self.param = owner, param
-        super().__init__(f"{owner}: {param} {message}")
-
-
-def check_params(owner: str, specs: Sequence[Param], params: Mapping[str, Any] | None) -> dict:
-    """Fill defaults and check ranges; the shared validation of optimizers and schedules."""
-    params = {} if params is None else params
-    if not isinstance(params, Mapping):
-        raise ParamError(owner, "params", f"must be an object of name: value, got {params!r}")
-    names = [p.name for p in specs]
-    for name in params:
-        if name not in names:
-            raise ParamError(owner, str(name), f"is not a parameter of {owner}; it takes {', '.join(names)}")
-    out = {}
-    for p in specs:
-        out[p.name] = p.check(params[p.name], owner) if p.name in params else (
-            list(p.default) if p.kind == "list" else p.default)
-    return out
-
-
 # Shared parameter descriptions (defaults of lr differ per optimizer).
 def _lr(default: float, what: str = "learning rate η") -> Param:
-    return Param("lr", default, 0.0, 10.0, what)
+    return Param("lr", default, 0.0, 10.0, what, scale="log", slider_min=1e-5)
 
 
-_EPS = Param("eps", 1e-8, 1e-12, 1.0, "ε, keeps the division finite when S is 0")
+_EPS = Param("eps", 1e-8, 1e-12, 1.0, "ε, keeps the division finite when S is 0", scale="log")
 _BETA1 = Param("beta1", 0.9, 0.0, 0.9999, "α, decay of the gradient average M (Kingma & Ba's β₁)")
 _BETA2 = Param("beta2", 0.999, 0.0, 0.9999, "β, decay of the squared-gradient average S (Kingma & Ba's β₂)")
 _MOMENTUM = Param("momentum", 0.9, 0.0, 0.9999, "α, fraction of the previous step kept")
@@ -138,18 +71,19 @@ class Optimizer:
     arrays as read-only; effective_lr may be ``lr`` itself, and is never written again by
     a later step (the runner keeps it). Overflow is not an error here: a diverging run's
     numbers go to inf/NaN and the runner stops it. Silencing NumPy's overflow warnings is
-    the caller's job (the runner holds one ``np.errstate`` around its whole loop): a
-    context per call would cost 1.4 µs × 9 optimizers on every step of a race.
+    the caller's job (the runner holds one ``np.errstate`` around its whole loop): entering
+    a context costs more than a ufunc call, and it would be paid by every optimizer
+    on every step of a race.
 
-    Speed: a race calls ``step`` 10,000 times on tiny arrays, where NumPy's per-call
-    overhead is the whole cost (about 0.5 µs a ufunc call) and a (K, 1) × (K, D)
-    broadcast costs ~2.5× a same-shape operation. So ``init_state`` copies the
-    hyperparameters ``step`` reads (``consts``) into ``state``, spread to w's shape; the runner passes η already spread to (K, D); and each step is
-    one ufunc call per operation of its formula, in the formula's own order (so the
-    numbers are those of the plain expression, to the bit), writing into the state's
-    arrays and a scratch array ``tmp`` rather than new ones: ``np.add(a, b, c)`` is
-    c = a + b with the output passed positionally, as NumPy allows, which is ~0.3 µs
-    cheaper than ``c = a + b`` (no allocation) and ~0.08 µs cheaper than ``out=c``.
+    Speed: a race calls ``step`` 10,000 times on tiny arrays, where NumPy's fixed cost per
+    call is the whole cost and a (K, 1) × (K, D) broadcast costs more than a same-shape
+    operation. So ``init_state`` copies the hyperparameters ``step`` reads (``consts``)
+    into ``state``, spread to w's shape; the runner passes η already spread to (K, D); and
+    each step is one ufunc call per operation of its formula, in the formula's own order
+    (so the numbers are those of the plain expression, to the bit), writing into the
+    state's arrays and a scratch array ``tmp`` rather than new ones: ``np.add(a, b, c)``
+    is c = a + b with the output passed positionally, as NumPy allows, which skips both
+    the allocation of ``c = a + b`` and the keyword parsing of ``out=c``.
     Only what a step returns as effective_lr is a new array each time (or ``lr``):
     the runner keeps it, so no later step may write to it.
     """
@@ -163,7 +97,7 @@ class Optimizer:
     state_arrays: tuple[str, ...] = ()  # the state the formula carries from step to step, 0 at first
 
     def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
-        """Defaults filled in; ParamError (a ValueError) naming the parameter and its range otherwise."""
+        """Defaults filled in; ParamError (an InputError) naming the parameter and its range otherwise."""
         out = check_params(self.id, self.params, params)
         self._check(out)
         return out
@@ -430,7 +364,8 @@ class AdamW(AdaptiveRate):
     formula = "w ← w (1 − η λ), then the Adam step  (λ = weight_decay)"
     citation = "Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization, ICLR, https://arxiv.org/abs/1711.05101"
     params = (_lr(0.01), _BETA1, _BETA2, _EPS,
-              Param("weight_decay", 0.01, 0.0, 1.0, "λ, fraction η·λ of w removed each step"))
+              Param("weight_decay", 0.01, 0.0, 1.0, "λ, fraction η·λ of w removed each step",
+                    scale="log", slider_min=1e-5))
 
     def coefficients(self, hp):
         return hp["beta1"], hp["1-beta1"], hp["beta2"], hp["1-beta2"], True, hp["weight_decay"]
@@ -454,8 +389,8 @@ class RProp(Optimizer):
     params = (_lr(0.01, "initial step size Δ(0)"),
               Param("eta_minus", 0.5, 0.01, 0.99, "η⁻, step-size factor after a sign flip"),
               Param("eta_plus", 1.2, 1.01, 10.0, "η⁺, step-size factor while the sign holds"),
-              Param("step_min", 1e-6, 0.0, 10.0, "Δmin, smallest step size"),
-              Param("step_max", 50.0, 1e-6, 1000.0, "Δmax, largest step size"))
+              Param("step_min", 1e-6, 0.0, 10.0, "Δmin, smallest step size", scale="log", slider_min=1e-9),
+              Param("step_max", 50.0, 1e-6, 1000.0, "Δmax, largest step size", scale="log"))
     consts = ("eta_minus", "eta_plus", "step_min", "step_max")
 
     def _check(self, p):
@@ -503,7 +438,8 @@ class AdaDelta(Optimizer):
                "A(t) = ρ A(t−1) + (1−ρ) Δx(t)²;  Δw(t) = −η Δx(t)")
     citation = "Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method, https://arxiv.org/abs/1212.5701"
     params = (_lr(1.0), Param("rho", 0.9, 0.0, 1.0, "ρ, decay rate of the averages S and A"),
-              Param("eps", 1e-6, 1e-12, 1.0, "ε, sets the first steps' size (√ε/√(S + ε)) and keeps them finite"))
+              Param("eps", 1e-6, 1e-12, 1.0, "ε, sets the first steps' size (√ε/√(S + ε)) and keeps them finite",
+                    scale="log"))
     consts = ("rho", "1-rho", "eps")
 
     state_arrays = ("S", "A")

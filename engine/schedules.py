@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from engine.limits import MAX_STEPS as MAX_T
-from engine.optimizers import Param, ParamError, check_params
+from engine.params import Param, ParamError, check_params
 
 __all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler"]
 
@@ -178,7 +178,7 @@ class Schedule:
     runner: type[Scheduler] = Scheduler
 
     def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
-        """Defaults filled in; ParamError (a ValueError) naming the parameter and its range otherwise."""
+        """Defaults filled in; ParamError (an InputError) naming the parameter and its range otherwise."""
         p = check_params(self.id, self.params, params)
         if self.check:
             self.check(p)
@@ -200,30 +200,32 @@ class Schedule:
         return self.runner(self, lr0, self.validate_params(params))
 
 
-_R = Param("r", 100.0, 1e-3, 1e6, "time constant r (lecture: r ~ training set size)")
+_R = Param("r", 100.0, 1e-3, 1e6, "time constant r (lecture: r ~ training set size)", scale="log")
 
 SCHEDULES: dict[str, Schedule] = {s.id: s for s in (
     Schedule("constant", "Constant", "η(t) = η₀", (WARMUP,), constant),
     Schedule("piecewise", "Piecewise constant", "η(t) = vᵢ for bᵢ ≤ t < bᵢ₊₁ (b₀ = 0)", (
         Param("boundaries", (200, 400), 1, MAX_T, "steps b₁ < b₂ < … where the rate changes", "list"),
-        Param("values", (0.01, 0.003, 0.001), 0.0, 10.0, "rates v₀, v₁, … (one more than boundaries; lr is not used)", "list"),
+        Param("values", (0.01, 0.003, 0.001), 0.0, 10.0, "rates v₀, v₁, … (one more than boundaries; lr is not used)",
+              "list", scale="log", slider_min=1e-5),
         WARMUP), piecewise, _check_piecewise),
     Schedule("exponential", "Exponential", "η(t) = η₀·exp(−t/r)", (_R, WARMUP), exponential),
     Schedule("reciprocal", "Reciprocal", "η(t) = η₀·(1 + t/r)^(−c)", (
         _R, Param("c", 1.0, 0.0, 10.0, "decay power c (lecture: c ~ 1)"), WARMUP), reciprocal),
     Schedule("step", "Step decay", "η(t) = η₀·γ^⌊t/every⌋", (
-        Param("every", 100, 1, MAX_T, "updates between drops", "int"),
+        Param("every", 100, 1, MAX_T, "updates between drops", "int", scale="log"),
         Param("gamma", 0.5, 0.0, 1.0, "γ, factor applied at each drop"), WARMUP), step),
     Schedule("cosine", "Cosine", "η(t) = η_min + (η₀ − η_min)·(1 + cos(π·τ/period))/2, "
              "τ = t mod period with restarts, else min(t, period)", (
-        Param("period", 500, 1, MAX_T, "updates from η₀ down to η_min", "int"),
-        Param("eta_min", 0.0, 0.0, 10.0, "η_min, the rate at the end of a period"),
+        Param("period", 500, 1, MAX_T, "updates from η₀ down to η_min", "int", scale="log"),
+        Param("eta_min", 0.0, 0.0, 10.0, "η_min, the rate at the end of a period", scale="log", slider_min=1e-6),
         Param("restarts", False, None, None, "jump back to η₀ every period (SGDR)", "bool"),
         WARMUP), cosine),
     Schedule("newbob", "NewBOB", "η(t) = η₀ until an epoch's mean loss fails to improve on the previous "
              "epoch's by more than threshold; from then on η ← factor·η at every epoch boundary", (
-        Param("epoch_steps", 50, 1, MAX_T, "updates per epoch", "int"),
+        Param("epoch_steps", 50, 1, MAX_T, "updates per epoch", "int", scale="log"),
         Param("factor", 0.5, 0.0, 1.0, "multiplier per epoch once the loss stalls (lecture: halve)"),
-        Param("threshold", 0.0, 0.0, 1e6, "smallest improvement of the epoch mean loss that counts"),
+        Param("threshold", 0.0, 0.0, 1e6, "smallest improvement of the epoch mean loss that counts",
+              scale="log", slider_min=1e-6),
         WARMUP), newbob, runner=NewbobScheduler),
 )}

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.optimizers import OPTIMIZERS, Param, ParamError, stack_group
+from engine.optimizers import OPTIMIZERS, stack_group
+from engine.params import Param, ParamError
 
 W0 = np.array([2.0, 1.0])
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.optimizers import ParamError
+from engine.params import ParamError
 from engine.schedules import SCHEDULES
 
 
