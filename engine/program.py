@@ -19,6 +19,7 @@ from engine.errors import InputError
 from engine.graph import EvaluationError, Graph, Node
 from engine.limits import MAX_CPU_SECONDS, MAX_ELEMENTS, MAX_GRID_ELEMENTS, MAX_NODES, MAX_PROGRAM_CHARS, MAX_TOTAL_ELEMENTS
 from engine.ops import OPS, output_shape
+from engine.parsing import parse
 
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 LEAVES = ("input", "param")
@@ -380,7 +381,7 @@ def _parse(text: str, mode: str) -> ast.AST:
             limit="max_program_chars",
         )
     try:
-        return ast.parse(text, mode=mode)
+        return parse(text, mode)
     except SyntaxError as exc:
         raise ProgramError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
     except (ValueError, RecursionError, MemoryError):
