@@ -25,7 +25,15 @@ MAX_AXIS_VALUES = 32  # axes.x.values, axes.y.values
 MAX_SWEEP_CELL_STEPS = 1_000_000  # cells × steps: keeps a sweep well inside the CPU limit
 MAX_PARAMS = 16  # hyperparameters named in one run
 MAX_LIST = 1_000  # entries of a list hyperparameter (piecewise boundaries and values)
+MAX_SEED = 2**32 - 1  # noise.seed
 MAX_RECORDED_NUMBERS = 5_000_000  # max_recorded_numbers: points and rates one race keeps (40 MB)
+
+# Init helpers and the init registry
+MAX_INIT_SCALE = 1e6  # gain (randn's std) and uniform's low and high: a weight's size, well inside float64
+
+# Requests
+MAX_NAME_CHARS = 64  # an id (surface, optimizer, schedule, preset), a parameter's name or a run's label
+MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's URL (a POST body may be longer)
 
 # Gradient check
 MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf

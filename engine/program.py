@@ -12,13 +12,17 @@ import copy
 import difflib
 import math
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.errors import InputError
 from engine.graph import EvaluationError, Graph, Node
+from engine.inits import INITS as INIT_REGISTRY
 from engine.limits import MAX_CPU_SECONDS, MAX_ELEMENTS, MAX_GRID_ELEMENTS, MAX_NODES, MAX_PROGRAM_CHARS, MAX_TOTAL_ELEMENTS
 from engine.ops import OPS, output_shape
+from engine.params import ParamError
 from engine.parsing import parse
 
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -41,41 +45,31 @@ class ProgramError(InputError):
         return out
 
 
-# --- init helpers: constant tensors with a seed ---------------------------------
+# --- init helpers: names in the language for entries of engine.inits.INITS ----------
 
 
-def _fans(shape):
-    """PyTorch's convention for a weight of shape (fan_out, fan_in)."""
-    if len(shape) < 2:
-        return shape[0], shape[0]
-    return shape[-1], shape[-2]
+@dataclass(frozen=True)
+class Helper:
+    """An init helper: the INITS entry it draws from, the keywords it takes for that
+    entry's parameters (keyword -> parameter), and whether it takes ``seed=``."""
+
+    init: str
+    keywords: Mapping[str, str] = field(default_factory=dict)
+    seeded: bool = False
 
 
-def _glorot(shape, seed=0):
-    fan_in, fan_out = _fans(shape)
-    limit = math.sqrt(6.0 / (fan_in + fan_out))
-    return np.random.default_rng(seed).uniform(-limit, limit, shape)
-
-
-def _he(shape, seed=0):
-    fan_in, _ = _fans(shape)
-    return np.random.default_rng(seed).normal(0.0, math.sqrt(2.0 / fan_in), shape)
-
-
-INITS = {
-    "zeros": (lambda shape: np.zeros(shape), ()),
-    "ones": (lambda shape: np.ones(shape), ()),
-    "eye": (lambda shape: np.eye(*shape), ()),
-    "randn": (lambda shape, seed=0, std=1.0: np.random.default_rng(seed).normal(0.0, std, shape), ("seed", "std")),
-    "uniform": (
-        lambda shape, seed=0, low=-1.0, high=1.0: np.random.default_rng(seed).uniform(low, high, shape),
-        ("seed", "low", "high"),
-    ),
-    "glorot": (_glorot, ("seed",)),
-    "he": (_he, ("seed",)),
+HELPERS: dict[str, Helper] = {
+    "zeros": Helper("zeros"),
+    "ones": Helper("ones"),
+    "eye": Helper("identity"),  # eye(n): the n×n identity
+    "randn": Helper("normal", {"std": "gain"}, seeded=True),
+    "uniform": Helper("uniform", {"low": "low", "high": "high"}, seeded=True),
+    "glorot": Helper("glorot_uniform", {"gain": "gain"}, seeded=True),
+    "he": Helper("he_normal", {"gain": "gain"}, seeded=True),
 }
+INITS = HELPERS  # by helper name, the name engine.surfaces reads to refuse helpers in a surface
 
-FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "pow", "matmul", "neg")), *INITS, *LEAVES])
+FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "pow", "matmul", "neg")), *HELPERS, *LEAVES])
 
 
 def _where(node: ast.AST) -> dict:
@@ -294,7 +288,7 @@ class _Builder:
         fname = e.func.id
         if fname in LEAVES:
             return self.leaf(fname, e)
-        if fname in INITS:
+        if fname in HELPERS:
             return self.const(self.init(e), e)
         if fname not in OPS or fname in ("add", "sub", "mul", "div", "pow", "matmul", "neg"):
             close = difflib.get_close_matches(fname, FUNCTIONS, n=3)
@@ -311,9 +305,15 @@ class _Builder:
             attrs[kw.arg] = self.integer(kw.value, kw.arg)
         return self.apply(fname, [self.expr(a) for a in e.args], attrs, e)
 
+    def number(self, e: ast.expr, what: str) -> float:
+        value = self.literal(e)
+        if isinstance(value, np.ndarray) or not math.isfinite(value):
+            raise _error(f"{what} must be one finite number", e)
+        return float(value)
+
     def integer(self, e: ast.expr, what: str) -> int:
         value = self.literal(e)
-        if isinstance(value, np.ndarray) or value != int(value):
+        if isinstance(value, np.ndarray) or not math.isfinite(value) or value != int(value):
             raise _error(f"{what} must be a whole number", e)
         return int(value)
 
@@ -343,25 +343,36 @@ class _Builder:
         return node.value
 
     def init(self, e: ast.Call) -> np.ndarray:
+        """An init helper's array: its INITS entry drawn with ``np.random.default_rng(seed)``."""
         fname = e.func.id
-        make, keywords = INITS[fname]
+        helper = HELPERS[fname]
         if not e.args:
             raise _error(f"{fname} needs a shape, like {fname}(3, 2)", e)
         shape = tuple(self.integer(a, "a shape") for a in e.args)
         if any(n <= 0 for n in shape):
             raise _error(f"the shape {_shape_text(shape)} must have positive sizes", e)
-        if fname == "eye" and len(shape) != 1:
-            raise _error("eye(n) takes one size and makes an n×n identity", e)
-        self._check_size(shape * 2 if fname == "eye" else shape, e)
-        kwargs = {}
+        if fname == "eye":
+            if len(shape) != 1:
+                raise _error("eye(n) takes one size and makes an n×n identity", e)
+            shape = shape * 2
+        self._check_size(shape, e)
+        keywords = ("seed",) * helper.seeded + tuple(helper.keywords)
+        seed, params = 0, {}
         for kw in e.keywords:
             if kw.arg not in keywords:
                 allowed = ", ".join(k + "=" for k in keywords) or "no keyword arguments"
                 raise _error(f"{fname} takes {allowed}", kw.value)
-            kwargs[kw.arg] = self.integer(kw.value, kw.arg) if kw.arg == "seed" else float(self.literal(kw.value))
-        if "seed" in kwargs and kwargs["seed"] < 0:
+            if kw.arg == "seed":
+                seed = self.integer(kw.value, kw.arg)
+            else:
+                params[helper.keywords[kw.arg]] = self.number(kw.value, kw.arg)
+        if seed < 0:
             raise _error("seed must be 0 or more", e)
-        return make(shape, **kwargs)
+        try:
+            return INIT_REGISTRY[helper.init](shape, params, rng=seed)
+        except ParamError as exc:
+            keyword = next((k for k, p in helper.keywords.items() if p == exc.param), exc.param)
+            raise _error(f"{fname}: {keyword} {exc.reason}", e) from None
 
     def _check_finite(self):
         for node in self.nodes:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from engine import EvaluationError, ProgramError, parse_expression, parse_program, trace
-from engine.program import MAX_ELEMENTS, MAX_NODES
+from engine.inits import INITS as INIT_REGISTRY
+from engine.limits import MAX_ELEMENTS, MAX_NODES
+from engine.program import INITS
 
 
 def error_of(program: str) -> ProgramError:
@@ -78,6 +82,64 @@ def test_init_helpers_are_seeded_and_shaped():
     h = parse_program("W = param(he(400, 500, seed=0))").output.value
     assert h.std() == pytest.approx(np.sqrt(2 / 500), rel=0.02)  # fan_in = 500 for a (out, in) weight
     assert np.array_equal(parse_program("I = param(3 * eye(2))").output.value, 3 * np.eye(2))
+
+
+def value_of(helper_call: str) -> np.ndarray:
+    return parse_program(f"W = param({helper_call})").output.value
+
+
+@pytest.mark.parametrize("call, same_calls", [
+    # What each helper computed before it drew from engine.inits.INITS: the same NumPy calls
+    # in the same order, so the numbers must be equal to the bit.
+    ("zeros(3, 2)", lambda: np.zeros((3, 2))),
+    ("ones(4)", lambda: np.ones((4,))),
+    ("eye(3)", lambda: np.eye(3)),
+    ("randn(3, 4)", lambda: np.random.default_rng(0).normal(0.0, 1.0, (3, 4))),
+    ("randn(3, 4, seed=7, std=0.3)", lambda: np.random.default_rng(7).normal(0.0, 0.3, (3, 4))),
+    ("uniform(5)", lambda: np.random.default_rng(0).uniform(-1.0, 1.0, (5,))),
+    ("uniform(2, 3, seed=4, low=0.5, high=2)", lambda: np.random.default_rng(4).uniform(0.5, 2.0, (2, 3))),
+    ("glorot(3, 4, seed=0)", lambda: np.random.default_rng(0).uniform(-math.sqrt(6 / 7), math.sqrt(6 / 7), (3, 4))),
+    ("glorot(5)", lambda: np.random.default_rng(0).uniform(-math.sqrt(6 / 10), math.sqrt(6 / 10), (5,))),
+    ("glorot(2, 3, 4, seed=9)", lambda: np.random.default_rng(9).uniform(-math.sqrt(6 / 7), math.sqrt(6 / 7), (2, 3, 4))),
+    ("he(4, 3, seed=5)", lambda: np.random.default_rng(5).normal(0.0, math.sqrt(2 / 3), (4, 3))),
+    ("he(6)", lambda: np.random.default_rng(0).normal(0.0, math.sqrt(2 / 6), (6,))),
+])
+def test_init_helpers_give_the_numbers_they_always_gave(call, same_calls):
+    np.testing.assert_array_equal(value_of(call), same_calls())
+
+
+@pytest.mark.parametrize("helper, init, params", [
+    ("randn(3, 4, seed=2, std=0.5)", "normal", {"gain": 0.5}),
+    ("uniform(3, 4, seed=2, low=-2, high=3)", "uniform", {"low": -2.0, "high": 3.0}),
+    ("glorot(3, 4, seed=2, gain=2)", "glorot_uniform", {"gain": 2.0}),
+    ("he(3, 4, seed=2, gain=0.5)", "he_normal", {"gain": 0.5}),
+    ("zeros(3, 4)", "zeros", {}),
+    ("ones(3, 4)", "ones", {}),
+])
+def test_init_helpers_are_names_for_entries_of_the_registry(helper, init, params):
+    np.testing.assert_array_equal(value_of(helper), INIT_REGISTRY[init]((3, 4), params, rng=2))
+    np.testing.assert_array_equal(value_of("eye(3)"), INIT_REGISTRY["identity"]((3, 3)))
+
+
+def test_engine_program_inits_is_keyed_by_helper_name():
+    assert set(INITS) == {"zeros", "ones", "eye", "randn", "uniform", "glorot", "he"}
+    assert all(helper.init in INIT_REGISTRY for helper in INITS.values())
+
+
+@pytest.mark.parametrize("program, column, words", [
+    ("W = param(randn(2, std=-1))", 11, "randn: std must be between 0 and 1e+06, got -1.0"),
+    ("W = param(uniform(2, low=3, high=1))", 11, "uniform: low (3) must not exceed high (1)"),
+    ("W = param(uniform(2, low=-1e308, high=1e308))", 11, "uniform: low must be between"),
+    ("W = param(randn(2, std=[1.0, 2.0]))", 24, "std must be one finite number"),
+    ("W = param(randn(2, std=1e309))", 24, "std must be one finite number"),
+    ("W = param(randn(2, seed=1e309))", 25, "seed must be a whole number"),
+    ("W = param(randn(1e309))", 17, "a shape must be a whole number"),
+    ("W = param(he(2, std=1))", 21, "he takes seed=, gain="),
+    ("W = param(zeros(2, seed=1))", 25, "zeros takes no keyword arguments"),
+])
+def test_bad_helper_arguments_are_program_errors_at_their_place(program, column, words):
+    err = error_of(program)
+    assert words in err.message and (err.line, err.column) == (1, column), err.detail()
 
 
 @pytest.mark.parametrize(
