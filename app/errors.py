@@ -1,4 +1,9 @@
-"""Every error is a 4xx whose body is {"detail": {"message", ...}}: never a 500."""
+"""Every error of the user's is a 4xx whose body is {"detail": {"message", ...}}.
+
+Bad input is a pydantic RequestValidationError (the schemas' bounds) or one of the
+engine's own InputErrors (ProgramError, EvaluationError, ParamError, …), each with
+its ``detail()``. Any other exception is a bug in backproplab and stays a 500: no
+catch-all turns it into the user's fault."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from app.responses import FastJSONResponse
-from engine import EvaluationError, ProgramError
+from engine.errors import InputError
 
 # pydantic error types that mean "a limit was exceeded": the message names the limit.
 LIMIT_ERRORS = {
@@ -38,18 +43,9 @@ def validation_detail(errors: list[dict]) -> dict:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ProgramError)
-    async def program_error(request: Request, exc: ProgramError):
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError):
         return problem(422, **exc.detail())
-
-    @app.exception_handler(EvaluationError)
-    async def evaluation_error(request: Request, exc: EvaluationError):
-        return problem(422, **exc.detail())
-
-    @app.exception_handler(ValueError)
-    async def value_error(request: Request, exc: ValueError):
-        # The engine raises ValueError for a bad hyperparameter or schedule setting.
-        return problem(422, message=str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):

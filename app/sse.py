@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.errors import problem
 from app.responses import dumps
-from engine import EvaluationError, ProgramError
+from engine.errors import InputError
 
 
 def event_stream(events: Iterable[tuple[str, object]], status_code: int = 200) -> EventSourceResponse:
@@ -29,13 +29,9 @@ def event_stream(events: Iterable[tuple[str, object]], status_code: int = 200) -
     return EventSourceResponse(generate(), status_code=status_code, ping=15)
 
 
-def error_stream(exc: Exception) -> EventSourceResponse:
+def error_stream(exc: InputError) -> EventSourceResponse:
     """Bad input on a stream: status 422 and one `error` event with the same detail as the POST's."""
-    if isinstance(exc, (ProgramError, EvaluationError)):
-        detail = exc.detail()
-    else:
-        detail = {"message": str(exc)}
-    return event_stream([("error", {"detail": detail})], status_code=422)
+    return event_stream([("error", {"detail": exc.detail()})], status_code=422)
 
 
 __all__ = ["error_stream", "event_stream", "problem"]

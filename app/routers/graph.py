@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from app.responses import FastJSONResponse
 from app.schemas.graph import GradcheckResponse, GraphRequest
 from app.sse import error_stream, event_stream
-from engine import PRESETS, EvaluationError, Graph, ProgramError, gradcheck, parse_program, trace, trace_events
+from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, trace_events
 
 router = APIRouter(prefix="/api/graph", tags=["graph"])
 
@@ -22,14 +23,15 @@ def build(request: GraphRequest) -> Graph:
 
 
 @router.post("/trace")
-def post_trace(request: GraphRequest) -> dict:
-    return trace(build(request))
+def post_trace(request: GraphRequest) -> FastJSONResponse:
+    """The trace (up to a million numbers) goes straight to orjson, unvalidated."""
+    return FastJSONResponse(trace(build(request)))
 
 
 def stream(request: GraphRequest):
     try:
         events = list(trace_events(build(request)))  # compute fully, so errors come before any event
-    except (ProgramError, EvaluationError) as exc:
+    except InputError as exc:
         return error_stream(exc)
     return event_stream(events)
 

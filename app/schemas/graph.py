@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from engine.program import MAX_PROGRAM_CHARS
+from app.schemas.common import Name
+from engine.limits import MAX_PROGRAM_CHARS
 
 
 class GraphRequest(BaseModel):
     program: str | None = Field(default=None, max_length=MAX_PROGRAM_CHARS)
-    preset: str | None = Field(default=None, max_length=64)
+    preset: Name | None = None
 
     @model_validator(mode="after")
     def one_source(self) -> GraphRequest:
@@ -22,15 +23,3 @@ class GradcheckResponse(BaseModel):
     max_rel_error: float
     leaves: dict[str, float | None]
     coordinates_checked: int
-
-
-class Preset(BaseModel):
-    id: str
-    title: str
-    description: str
-    program: str
-
-
-class Health(BaseModel):
-    status: str
-    version: str

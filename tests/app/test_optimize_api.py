@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import engine.runner as runner_module
-from tests.contract import DESIGN_SURFACES, OPTIMIZER_IDS, SCHEDULE_IDS, parse_sse
+from tests.contract import DESIGN_SURFACES, parse_sse
 
 
 def no_nan(text: str) -> bool:
@@ -112,36 +112,6 @@ def test_custom_grid_error_has_line_and_column(client):
     r = client.post("/api/surfaces/grid", json={"expression": "x + zz", "domain": {"x": [0, 1], "y": [0, 1]}})
     detail = r.json()["detail"]
     assert (detail["line"], detail["column"]) == (1, 5)
-
-
-# --- metadata ----------------------------------------------------------------------
-
-
-def test_optimizers_list(client):
-    r = client.get("/api/optimizers")
-    assert r.status_code == 200
-    optimizers = {o["id"]: o for o in r.json()}
-    assert list(optimizers) == OPTIMIZER_IDS
-    for o in optimizers.values():
-        assert {"id", "title", "formula", "params"} <= set(o)
-        assert "lr" in [p["name"] for p in o["params"]]
-        for p in o["params"]:
-            assert {"name", "default", "min", "max", "description"} <= set(p)
-    adam = {p["name"]: p for p in optimizers["adam"]["params"]}
-    assert adam["beta1"]["default"] == 0.9 and adam["beta2"]["default"] == 0.999
-    assert adam["bias_correction"]["default"] is True
-    assert {p["name"]: p["default"] for p in optimizers["momentum"]["params"]}["momentum"] == 0.9
-
-
-def test_schedules_list(client):
-    r = client.get("/api/schedules")
-    assert r.status_code == 200
-    schedules = {s["id"]: s for s in r.json()}
-    assert list(schedules) == SCHEDULE_IDS
-    for s in schedules.values():
-        assert "warmup" in [p["name"] for p in s["params"]]
-    piecewise = {p["name"]: p for p in schedules["piecewise"]["params"]}
-    assert len(piecewise["values"]["default"]) == len(piecewise["boundaries"]["default"]) + 1
 
 
 # --- races -------------------------------------------------------------------------
