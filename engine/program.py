@@ -20,7 +20,14 @@ import numpy as np
 from engine.errors import InputError
 from engine.graph import EvaluationError, Graph, Node
 from engine.inits import INITS as INIT_REGISTRY
-from engine.limits import MAX_CPU_SECONDS, MAX_ELEMENTS, MAX_GRID_ELEMENTS, MAX_NODES, MAX_PROGRAM_CHARS, MAX_TOTAL_ELEMENTS
+from engine.limits import (
+    MAX_CPU_SECONDS,
+    MAX_ELEMENTS,
+    MAX_GRID_ELEMENTS,
+    MAX_NODES,
+    MAX_PROGRAM_CHARS,
+    MAX_TOTAL_ELEMENTS,
+)
 from engine.ops import OPS, output_shape
 from engine.params import ParamError
 from engine.parsing import parse
