@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.errors import problem
 from app.responses import dumps
 from engine.errors import InputError
 
@@ -34,4 +33,4 @@ def error_stream(exc: InputError) -> EventSourceResponse:
     return event_stream([("error", {"detail": exc.detail()})], status_code=422)
 
 
-__all__ = ["error_stream", "event_stream", "problem"]
+__all__ = ["error_stream", "event_stream"]

@@ -363,7 +363,7 @@ class _Builder:
                 raise _error("eye(n) takes one size and makes an n×n identity", e)
             shape = shape * 2
         self._check_size(shape, e)
-        keywords = ("seed",) * helper.seeded + tuple(helper.keywords)
+        keywords = (("seed",) if helper.seeded else ()) + tuple(helper.keywords)
         seed, params = 0, {}
         for kw in e.keywords:
             if kw.arg not in keywords:

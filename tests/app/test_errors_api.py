@@ -62,6 +62,16 @@ def test_a_sweep_names_them_too(client, body, words):
     assert words in r.json()["detail"]["message"]
 
 
+def test_a_sweep_cell_the_engine_refuses_is_a_422_naming_the_parameter(client):
+    """Each axis value is valid with the other defaults, so the schema lets it through;
+    the cell (step_min 5, step_max 1) is refused by the engine's own ParamError."""
+    axes = {"x": {"name": "step_min", "values": [5.0]}, "y": {"name": "step_max", "values": [1.0]}}
+    r = client.post("/api/optimize/sweep", json={**SWEEP, "optimizer": "rprop", "axes": axes})
+    assert r.status_code == 422
+    assert r.json()["detail"] == {"message": "rprop: step_min (5) must not exceed step_max (1)",
+                                  "owner": "rprop", "param": "step_min"}
+
+
 def test_an_engine_param_error_is_a_422_with_its_detail(client, monkeypatch):
     def refuse(**kwargs):
         raise ParamError("adam", "lr", "must be between 0 and 10, got 11")
