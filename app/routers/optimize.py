@@ -1,6 +1,6 @@
 """Races (JSON or a stream) and sweeps.
 
-The answers are large (a 12-run, 10,000-step race is megabytes of numbers), so they
+The answers are large (a race at the run and step limits is megabytes of numbers), so they
 go straight to orjson as FastJSONResponse: validating them against OptimizeResponse
 and SweepResponse would cost more than computing the race. Those models document the
 answers in the OpenAPI schema (``responses=``), and an API test checks real answers

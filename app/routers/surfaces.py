@@ -1,6 +1,6 @@
 """The built-in loss surfaces, and any surface on a grid for the contour plot.
 
-A grid (up to 1,024² numbers) goes straight to orjson as FastJSONResponse, unvalidated;
+A grid (up to MAX_GRID_N² numbers) goes straight to orjson as FastJSONResponse, unvalidated;
 the Grid model documents it (``responses=``) and an API test checks real answers against it."""
 
 from __future__ import annotations
