@@ -7,6 +7,10 @@ browser tests can never silently not run in CI.
 Every test's page records console errors, page errors, failed requests, 4xx/5xx
 responses and requests that leave the app's origin, and fails at teardown if there
 were any the test did not announce with `page_log.allow(status, path)`.
+
+Every page is loaded under DESIGN.md's Content-Security-Policy (added to the page's
+response when the app does not send one), so a script or style the policy would
+block shows up as a console error.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, running_app
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, CSP, VIEWPORT, running_app
 
 
 def in_ci() -> bool:
@@ -62,6 +66,7 @@ class PageLog:
     bad_responses: list[tuple[int, str]] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     allowed: set[tuple[int, str]] = field(default_factory=set)
+    streams: set = field(default_factory=set)  # requests answered with text/event-stream
 
     def allow(self, status: int, path: str) -> None:
         """Expect responses with this status from this path (and Chromium's console line about them)."""
@@ -85,7 +90,18 @@ class PageLog:
         if f"{parts.scheme}://{parts.netloc}" != self.origin:
             self.foreign_requests.append(request.url)
 
+    def on_request_failed(self, request) -> None:
+        # An event stream the page read to its end chunk by chunk is sometimes logged by
+        # Chromium as aborted, and a page aborts a stream a newer request replaces: neither
+        # is a failure. A stream cut short by the server fails differently
+        # (ERR_INCOMPLETE_CHUNKED_ENCODING), and its status is checked in on_response.
+        if request.failure == "net::ERR_ABORTED" and request in self.streams:
+            return
+        self.failed_requests.append(f"{request.url} {request.failure}")
+
     def on_response(self, response) -> None:
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            self.streams.add(response.request)
         if response.status >= 400 and (response.status, urlsplit(response.url).path) not in self.allowed:
             self.bad_responses.append((response.status, response.url))
 
@@ -104,14 +120,25 @@ def page_log(app_url: str) -> PageLog:
     return PageLog(origin=app_url)
 
 
+def with_csp(route) -> None:
+    """Serve a page with DESIGN.md's Content-Security-Policy (other requests go through untouched)."""
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    headers = {"content-security-policy": CSP, **response.headers}
+    route.fulfill(response=response, headers=headers)
+
+
 @pytest.fixture
 def page(browser, app_url: str, page_log: PageLog):
     context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+    context.route(lambda url: not urlsplit(url).path.startswith(("/api/", "/static/", "/vendor/")), with_csp)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.on("console", page_log.on_console)
     page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
-    page.on("requestfailed", lambda request: page_log.failed_requests.append(f"{request.url} {request.failure}"))
+    page.on("requestfailed", page_log.on_request_failed)
     page.on("request", page_log.on_request)
     page.on("response", page_log.on_response)
     yield page

@@ -284,7 +284,7 @@ def test_play_and_pause(page):
     open_graph(page, "preset=colah")
     page.select_option("[data-testid=speed]", "4")
     press(page, "p")
-    page.wait_for_function("document.querySelector('[data-testid=step]').textContent.startsWith('3 /')")
+    page.wait_for_function("() => document.querySelector('[data-testid=step]').textContent.startsWith('3 /')")
     press(page, "p")
     paused = step_text(page)
     page.wait_for_timeout(600)

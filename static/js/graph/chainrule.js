@@ -5,8 +5,9 @@
 // sum over n's consumers of what each sent back: the fan-out), then for each input the
 // local derivative × the incoming gradient = what n sends back to it.
 
-import { h, replace } from '../dom.js';
-import { describeShape, fmt, isScalar, renderTensor, shapeOf, shapeText } from './tensor.js';
+import { h, replace } from '../lib/dom.js';
+import { fmt, term } from '../lib/format.js';
+import { describeShape, isScalar, renderTensor, shapeOf, shapeText } from './tensor.js';
 
 const INFIX = new Set(['+', '−', '×', '÷', '^']);
 
@@ -16,7 +17,6 @@ const frac = (top, bottom) => h('span', { class: 'frac' },
 const eq = (cls, ...parts) => h('div', { class: `eq ${cls}`.trim() }, parts);
 const op = (text) => h('span', { class: 'op' }, text);
 const arith = (text, role) => h('span', { class: `num ${role}` }, text);
-const term = (x) => (x < 0 ? `(${fmt(x)})` : fmt(x));
 
 export class ChainRulePanel {
   constructor(container) {

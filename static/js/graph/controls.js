@@ -1,5 +1,4 @@
-// Stepping controls: ⏮ ◀ play ▶ ⏭, a speed choice, a scrubber, the step readout,
-// and the keyboard (→ ← Space Home End PageDown PageUp, P for play).
+// Stepping controls: ⏮ ◀ play ▶ ⏭, a speed choice, a scrubber and the step readout.
 
 export class Controls {
   constructor(container, { onGo, onTogglePlay, onSpeed }) {
@@ -45,29 +44,4 @@ export class Controls {
   reset() {
     this.update({ step: 0, total: 0, phase: 'ready', phaseLabel: 'ready', playing: false, speed: 1, ready: false });
   }
-}
-
-const KEYS = {
-  ArrowRight: 'next', ' ': 'next', PageDown: 'next',
-  ArrowLeft: 'prev', PageUp: 'prev',
-  Home: 'first', End: 'last',
-  p: 'play', P: 'play',
-};
-
-/** Is the user typing somewhere (the editor, a select, the scrubber)? Then keys are theirs. */
-function typing(target) {
-  if (!(target instanceof Element)) return false;
-  return target.isContentEditable || ['TEXTAREA', 'INPUT', 'SELECT'].includes(target.tagName);
-}
-
-/** Keyboard stepping on the whole page; handlers: {next, prev, first, last, play}. */
-export function bindStepKeys(handlers, root = document) {
-  root.addEventListener('keydown', (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    const action = KEYS[event.key];
-    if (!action) return;
-    // Also stops a focused button from "clicking" on Space, which would step twice.
-    event.preventDefault();
-    handlers[action]();
-  });
 }

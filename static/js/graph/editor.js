@@ -1,7 +1,7 @@
 // The program editor: a monospace textarea with a line-number gutter, Ctrl+Enter
 // runs, and an error box under it that points at the line and column.
 
-import { h, replace } from '../dom.js';
+import { h, replace } from '../lib/dom.js';
 
 export class Editor {
   constructor(container, errorBox, { onRun }) {

@@ -1,6 +1,6 @@
 // The gradient-check badge: backprop against central finite differences.
 
-import { fmt } from './tensor.js';
+import { fmt } from '../lib/format.js';
 
 const OK = 1e-6;
 const WARN = 1e-3;

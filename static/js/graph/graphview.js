@@ -7,9 +7,8 @@
 // on a node's outgoing edges (blue, above the wire); the gradient a node sends back
 // along an edge rides beneath it (red); a node's own gradient sits beneath the node.
 
-import { h, s } from '../dom.js';
+import { h, s } from '../lib/dom.js';
 import { compact, isBadge } from './tensor.js';
-import { isNamed } from './trace.js';
 
 const ROW = 132; // px between rows
 const R = 27; // op circle radius
@@ -33,7 +32,7 @@ function labelWidth(value) {
 }
 
 function leafText(node) {
-  if (node.kind === 'const' && !isNamed(node)) {
+  if (node.kind === 'const' && !node.named) {
     return node.source.length <= 8 ? node.source : `const ${node.shape.join('×')}`;
   }
   return node.id;
@@ -212,7 +211,7 @@ export class GraphView {
   }
 
   nodeView(node, geo, x, y, grad) {
-    const named = node.kind === 'op' && isNamed(node);
+    const named = node.kind === 'op' && node.named; // anonymous ops (add_1) show no name
     const shape = (cls, grow) => s('rect', {
       class: cls,
       x: -geo.halfW - grow,

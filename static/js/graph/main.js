@@ -1,26 +1,28 @@
-// The backprop stepper page: wires the state (URL), the stream, and the components.
+// The backprop stepper page: wires the state (URL), the trace stream, and the components.
 
+import { streamEvents } from '../lib/events.js';
+import { RequestError, isAbort, postJSON } from '../lib/http.js';
+import { Keys } from '../lib/keys.js';
+import { Notices } from '../lib/notices.js';
+import { Presenter } from '../lib/presenter.js';
 import { ChainRulePanel } from './chainrule.js';
-import { Controls, bindStepKeys } from './controls.js';
+import { Controls } from './controls.js';
 import { Editor } from './editor.js';
 import { GradcheckBadge } from './gradcheck.js';
 import { GraphView } from './graphview.js';
 import { Player } from './player.js';
 import { PageState } from './state.js';
-import { RequestError, postJSON, streamTrace } from './stream.js';
 import { Trace } from './trace.js';
 
 const $ = (selector) => document.querySelector(selector);
 const presets = JSON.parse($('#presets-data').textContent);
-const state = PageState.fromURL(window.location.search, presets);
-const session = { trace: null, run: 0 }; // the last good trace; the latest run's number
+const state = new PageState(presets);
+const session = { trace: null, run: null }; // the last good trace; the latest run's AbortController
 
 const ui = {
   preset: $('[data-testid=preset]'),
   title: $('[data-testid=title]'),
   seedNote: $('[data-testid=seed-note]'),
-  presenter: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
 };
 const view = {
   graph: new GraphView($('[data-testid=graph]')),
@@ -102,27 +104,27 @@ function showGraph(trace) {
 /**
  * Run the editor's program (or, on page load, what the URL names) through the trace
  * stream. A bad program leaves the last good graph, its step and its badge on screen.
+ * A newer run cancels this one (its requests are aborted).
  */
 async function run({ fromURL = false } = {}) {
-  const source = fromURL ? state.source : PageState.sourceFor(view.editor.value, presets);
+  const source = fromURL ? state.source : state.sourceFor(view.editor.value);
   const targetStep = fromURL ? state.step : 0;
-  const number = ++session.run;
-  const current = () => number === session.run; // a newer run makes this one moot
+  session.run?.abort();
+  const { signal } = (session.run = new AbortController());
   // <body data-run="running|done|error">: done once the gradient check is back (a hook for tests).
   const mark = (phase) => { document.body.dataset.run = phase; };
   mark('running');
   player.pause();
   let trace = null;
   try {
-    await streamTrace(source, (event, data) => {
-      if (!current()) return;
+    await streamEvents('/api/graph/trace/stream', (event, data) => {
       if (event === 'graph') {
         trace = new Trace(data);
       } else if (trace) {
         trace.add(event, data);
       }
       if (event === 'done' && trace) {
-        // The whole trace is here (it arrives in one burst): draw it and go to the step.
+        // The whole trace is here (the layout needs every label): draw it and go to the step.
         session.trace = trace;
         state.setSource(source);
         view.editor.clearError();
@@ -130,9 +132,9 @@ async function run({ fromURL = false } = {}) {
         showGraph(trace);
         show(targetStep);
       }
-    });
+    }, { body: source, signal });
   } catch (error) {
-    if (!current()) return;
+    if (isAbort(error) || signal.aborted) return;
     const detail = error instanceof RequestError
       ? error.detail
       : { message: `could not run the program: ${error.message}` };
@@ -140,26 +142,21 @@ async function run({ fromURL = false } = {}) {
     mark('error');
     return;
   }
-  if (!current()) return;
+  if (signal.aborted) return;
   if (!trace?.complete) {
     view.editor.showError({ message: 'the trace stream ended before its `done` event; run again' });
     mark('error');
     return;
   }
-  if (state.problems.length) view.editor.showError({ message: state.problems.splice(0).join('; ') });
   try {
-    const result = await postJSON('/api/graph/gradcheck', source);
-    if (current()) view.badge.update(result);
+    const result = await postJSON('/api/graph/gradcheck', source, { signal });
+    if (signal.aborted) return;
+    view.badge.update(result);
   } catch (error) {
-    if (current()) view.badge.fail(error.detail);
+    if (isAbort(error) || signal.aborted) return;
+    view.badge.fail(error.detail);
   }
-  if (current()) mark('done');
-}
-
-function applyPresenter() {
-  document.documentElement.classList.toggle('presenter', state.presenter);
-  ui.presenter.setAttribute('aria-pressed', String(state.presenter));
-  view.graph.fit();
+  mark('done');
 }
 
 ui.preset.addEventListener('change', () => {
@@ -175,31 +172,29 @@ ui.preset.addEventListener('change', () => {
 
 $('[data-testid=run]').addEventListener('click', () => run());
 
-ui.presenter.addEventListener('click', () => {
-  state.presenter = !state.presenter;
-  applyPresenter();
-  state.save();
-  ui.presenter.blur();
+const presenter = new Presenter({
+  toggle: $('[data-testid=presenter-toggle]'),
+  fullscreen: $('[data-testid=fullscreen]'),
+  onChange(on) {
+    state.presenter = on;
+    state.save();
+    view.graph.fit();
+  },
 });
 
-ui.fullscreen.addEventListener('click', () => {
-  const request = document.fullscreenElement
-    ? document.exitFullscreen?.()
-    : document.documentElement.requestFullscreen?.();
-  request?.catch(() => {}); // refused (e.g. not allowed here): nothing to do
-  ui.fullscreen.blur();
-});
+new Keys()
+  .bind(['ArrowRight', ' ', 'PageDown'], 'next', () => go('next'))
+  .bind(['ArrowLeft', 'PageUp'], 'back', () => go('prev'))
+  .bind(['Home'], 'start', () => go('first'))
+  .bind(['End'], 'last step', () => go('last'))
+  .bind(['p'], 'play', togglePlay)
+  .note(['Ctrl+Enter'], 'run')
+  .note(['Escape'], 'leaves the editor')
+  .render($('[data-component=keys]'));
 
-bindStepKeys({
-  next: () => go('next'),
-  prev: () => go('prev'),
-  first: () => go('first'),
-  last: () => go('last'),
-  play: togglePlay,
-});
-
+new Notices($('[data-testid=notices]')).update(state.takeNotices());
 view.editor.value = state.programText;
 ui.preset.value = state.preset ?? '';
 view.controls.reset();
-applyPresenter();
+presenter.set(state.presenter);
 run({ fromURL: true });

@@ -1,25 +1,10 @@
 // Numbers and tensors as the lecture writes them: scalars as numbers, small tensors
 // (≤ 6×6) as matrices in full, larger ones as a heatmap with their shape and norm.
 
-import { h } from '../dom.js';
+import { h } from '../lib/dom.js';
+import { fmt } from '../lib/format.js';
 
-export const MAX_FULL = 6;
-
-/** A number in at most `digits` significant digits, with a true minus sign. */
-export function fmt(x, digits = 4) {
-  if (x === null || x === undefined) return '–';
-  if (typeof x !== 'number') return String(x);
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const ax = Math.abs(x);
-  let text;
-  if (ax >= 1e-3 && ax < 1e5) {
-    text = String(Number(x.toPrecision(digits)));
-  } else {
-    text = x.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e').replace('e+', 'e');
-  }
-  return text.replace('-', '−');
-}
+const MAX_FULL = 6;
 
 export function shapeOf(value) {
   const shape = [];
@@ -42,7 +27,7 @@ export function describeShape(shape) {
   return `${shapeText(shape)} ${shape.length === 2 ? 'matrix' : 'tensor'}`;
 }
 
-export function flatten(value) {
+function flatten(value) {
   return Array.isArray(value) ? value.flat(Infinity) : [value];
 }
 
@@ -50,12 +35,12 @@ export function isScalar(value) {
   return typeof value === 'number';
 }
 
-export function norm(value) {
+function norm(value) {
   return Math.sqrt(flatten(value).reduce((acc, x) => acc + x * x, 0));
 }
 
 /** Every entry equal (and more than one of them): shown as "c everywhere". */
-export function uniformValue(value) {
+function uniformValue(value) {
   if (isScalar(value)) return null;
   const flat = flatten(value);
   if (flat.length < 2) return null;

@@ -87,11 +87,3 @@ export class Trace {
     return this.received.get(id) ?? [];
   }
 }
-
-/** Named nodes show their name; anonymous ids (the parser's fresh `add_1`, `const_2`) do not. */
-export function isNamed(node) {
-  if (!node) return false;
-  if (typeof node.named === 'boolean') return node.named;
-  const stem = node.kind === 'op' ? node.op : node.kind;
-  return !new RegExp(`^${stem}_\\d+$`).test(node.id);
-}

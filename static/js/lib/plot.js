@@ -1,0 +1,175 @@
+// The one module that touches window.Plotly: loading it, its config (PNG export, no
+// links out), a theme read from the CSS variables in base.css, presenter-mode scaling
+// and resizing with the container. Pages draw through newPlot/react/extendTraces/restyle.
+//
+// plotly.js is served by the app (/vendor/plotly.min.js, nothing from outside) and
+// loaded on first use by a script element: allowed under the pages' CSP
+// (script-src 'self'), and a page with no chart never pays for its 4 MB.
+// Trace types drawn with WebGL shaders compiled at run time (scattergl and kin) would
+// need 'unsafe-eval': they are refused.
+
+const PLOTLY_SRC = '/vendor/plotly.min.js';
+const REFUSED = new Set(['scattergl', 'scatterpolargl', 'splom']);
+
+// Per plot, private to this module: the page's own layout (re-themed when presenter
+// mode toggles) and what watches its container.
+const plots = new WeakMap(); // el → {layout, observers: [ResizeObserver, MutationObserver]}
+let loading = null; // the one <script> load of plotly.js
+
+/** plotly.js, loaded once. */
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  loading ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = PLOTLY_SRC;
+    script.addEventListener('load', () => resolve(window.Plotly));
+    script.addEventListener('error', () => {
+      loading = null; // let a later call try again
+      script.remove();
+      reject(new Error('could not load the plotting library from the server'));
+    });
+    document.head.append(script);
+  });
+  return loading;
+}
+
+/** The config every plot shares; filename names its PNG export. */
+export function plotConfig(filename = 'backproplab') {
+  return {
+    displaylogo: false,
+    showLink: false,
+    showEditInChartStudio: false,
+    showSendToCloud: false,
+    showTips: false,
+    responsive: false, // the container's ResizeObserver resizes it (see watch)
+    toImageButtonOptions: { format: 'png', filename, scale: 2 },
+    modeBarButtonsToRemove: ['select2d', 'lasso2d'],
+  };
+}
+
+/** Colours, font and size from the CSS variables of <html> (which presenter mode changes). */
+export function theme() {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  return {
+    font: v('--font-ui'),
+    size: Number.parseFloat(v('--plot-font-size')) || 13,
+    ink: v('--ink'),
+    muted: v('--muted'),
+    background: v('--surface'),
+    grid: v('--plot-grid'),
+    line: v('--line'),
+    colorway: v('--plot-colorway').split(',').map((c) => c.trim()).filter(Boolean),
+  };
+}
+
+function isObject(x) {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/** `over` merged into `base`, recursively for plain objects (a fresh object). */
+function merge(base, over) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over ?? {})) {
+    out[key] = isObject(value) && isObject(base[key]) ? merge(base[key], value) : value;
+  }
+  return out;
+}
+
+/** The page's layout over the theme's: fonts, colours, axes (every xaxis*, yaxis* it names). */
+export function themed(layout = {}, t = theme()) {
+  const axis = {
+    color: t.muted, gridcolor: t.grid, linecolor: t.line, zerolinecolor: t.line, automargin: true,
+    title: { font: { color: t.ink } },
+  };
+  const base = {
+    font: { family: t.font, size: t.size, color: t.ink },
+    paper_bgcolor: t.background,
+    plot_bgcolor: t.background,
+    ...(t.colorway.length ? { colorway: t.colorway } : {}),
+    margin: { l: 3 * t.size, r: 1.5 * t.size, t: 2.5 * t.size, b: 3 * t.size },
+    legend: { bgcolor: 'rgba(0,0,0,0)' },
+    hoverlabel: { font: { family: t.font, size: t.size } },
+    xaxis: axis,
+    yaxis: axis,
+  };
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d+$/.test(key)) base[key] = axis;
+  }
+  return merge(base, layout);
+}
+
+function check(traces) {
+  for (const trace of traces) {
+    if (REFUSED.has(trace.type)) {
+      throw new Error(`trace type ${trace.type} needs WebGL code generation, which the pages' CSP forbids`);
+    }
+  }
+}
+
+/** Re-theme when <html>'s class changes (presenter mode); resize with the container. */
+function watch(el, Plotly) {
+  let frame = 0;
+  let size = `${el.clientWidth}×${el.clientHeight}`;
+  const resize = new ResizeObserver(() => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      const now = `${el.clientWidth}×${el.clientHeight}`;
+      if (now === size || !el.isConnected || el.clientWidth === 0) return;
+      size = now;
+      Plotly.Plots.resize(el);
+    });
+  });
+  resize.observe(el);
+  const restyle = new MutationObserver(() => {
+    const entry = plots.get(el);
+    if (!el.isConnected) purge(el);
+    else if (entry) Plotly.react(el, el.data, themed(entry.layout));
+  });
+  restyle.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
+  return [resize, restyle];
+}
+
+/** Draw a new plot into `el` (replacing any). options: {filename} for its PNG export. */
+export async function newPlot(el, traces, layout = {}, { filename } = {}) {
+  check(traces);
+  const Plotly = await loadPlotly();
+  purge(el);
+  plots.set(el, { layout: structuredClone(layout), observers: [] });
+  await Plotly.newPlot(el, traces, themed(layout), plotConfig(filename ?? el.dataset.testid ?? undefined));
+  plots.get(el).observers = watch(el, Plotly);
+  return el;
+}
+
+/** Redraw `el` with new traces and layout (Plotly.react: only what changed); draws it first if need be. */
+export async function react(el, traces, layout = {}) {
+  if (!plots.has(el)) return newPlot(el, traces, layout);
+  check(traces);
+  const Plotly = await loadPlotly();
+  plots.get(el).layout = structuredClone(layout);
+  await Plotly.react(el, traces, themed(layout));
+  return el;
+}
+
+/** Append points: update {x: [[…]], y: [[…]]} to the traces `indices`, keeping at most maxPoints. */
+export async function extendTraces(el, update, indices, maxPoints) {
+  const Plotly = await loadPlotly();
+  await Plotly.extendTraces(el, update, indices, maxPoints);
+  return el;
+}
+
+/** Change trace attributes (e.g. {visible: [false]}) of the traces `indices`. */
+export async function restyle(el, update, indices) {
+  const Plotly = await loadPlotly();
+  await Plotly.restyle(el, update, indices);
+  return el;
+}
+
+/** Remove the plot from `el` and stop watching it. */
+export function purge(el) {
+  const entry = plots.get(el);
+  if (!entry) return;
+  entry.observers.forEach((observer) => observer.disconnect());
+  plots.delete(el);
+  window.Plotly?.purge(el);
+}

@@ -1,0 +1,39 @@
+// Presenter mode (large type, high contrast: the `presenter` class on <html>, whose CSS
+// variables in base.css do the rest) and full screen, behind the two buttons that
+// base.html puts in every page's header. The page's state owns whether presenter mode
+// is on (it lives in the URL): onChange(on) tells it when the user toggles.
+
+export class Presenter {
+  constructor({ toggle, fullscreen, onChange = () => {} }) {
+    this.toggleButton = toggle;
+    this.onChange = onChange;
+    toggle.addEventListener('click', () => {
+      this.set(!this.on);
+      this.onChange(this.on);
+      toggle.blur(); // the keys go back to the page
+    });
+    fullscreen.hidden = !document.fullscreenEnabled; // e.g. Safari on a phone: no full screen for pages
+    fullscreen.addEventListener('click', () => {
+      toggleFullscreen();
+      fullscreen.blur();
+    });
+  }
+
+  get on() {
+    return document.documentElement.classList.contains('presenter');
+  }
+
+  /** Switch presenter mode on or off (without calling onChange: the caller knows). */
+  set(on) {
+    document.documentElement.classList.toggle('presenter', on);
+    this.toggleButton.setAttribute('aria-pressed', String(on));
+  }
+}
+
+/** Full screen on or off. The browser may refuse (no user gesture): then nothing happens. */
+export function toggleFullscreen() {
+  const request = document.fullscreenElement
+    ? document.exitFullscreen()
+    : document.documentElement.requestFullscreen();
+  request.catch(() => {});
+}
