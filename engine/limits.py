@@ -31,6 +31,12 @@ MAX_RECORDED_NUMBERS = 5_000_000  # max_recorded_numbers: points and rates one r
 # Init helpers and the init registry
 MAX_INIT_SCALE = 1e6  # gain (randn's std) and uniform's low and high: a weight's size, well inside float64
 
+# The deep-network experiment (/api/init/deep), whose graph the server builds
+MAX_DEPTH = 200  # depth
+MAX_INIT_WIDTH = 512  # width
+MAX_INIT_SAMPLES = 1_024  # samples
+MAX_INIT_ELEMENTS = 8_000_000  # max_init_elements: depth × width × (width + 2·samples), weights and activations
+
 # Requests
 MAX_NAME_CHARS = 64  # an id (surface, optimizer, schedule, preset), a parameter's name or a run's label
 MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's URL (a POST body may be longer)

@@ -1,0 +1,41 @@
+"""The deep-network experiment's request and answer (POST /api/init/deep)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.schemas.common import Name, Strict, known
+from engine.deepnet import ACTIVATIONS
+from engine.inits import INITS
+from engine.limits import MAX_DEPTH, MAX_INIT_SAMPLES, MAX_INIT_SCALE, MAX_INIT_WIDTH, MAX_SEED
+
+Activation = Literal[ACTIVATIONS]
+
+
+class DeepRequest(Strict):
+    depth: int = Field(20, ge=1, le=MAX_DEPTH)
+    width: int = Field(100, ge=1, le=MAX_INIT_WIDTH)
+    activation: Activation = "tanh"
+    init: Name = "glorot_normal"
+    gain: float = Field(1.0, ge=0.0, le=MAX_INIT_SCALE, allow_inf_nan=False)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    samples: int = Field(256, ge=1, le=MAX_INIT_SAMPLES)
+
+    @field_validator("init")
+    @classmethod
+    def known_init(cls, value: str) -> str:
+        return known(INITS, value, "init")
+
+
+class Layer(BaseModel):
+    index: int
+    act_mean: float | None
+    act_std: float | None
+    grad_norm: float | None
+    weight_grad_norm: float | None
+
+
+class DeepResponse(BaseModel):
+    layers: list[Layer]
