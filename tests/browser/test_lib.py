@@ -1,0 +1,214 @@
+"""The shared front-end library (static/js/lib/), driven in Chromium through dynamic imports."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from engine import PRESETS
+from tests.browser.stepper import open_graph, step_text, wait_run
+
+pytestmark = pytest.mark.browser
+
+CHART = """async () => {
+  const plot = await import('/static/js/lib/plot.js');
+  const el = document.createElement('div');
+  el.id = 'chart';
+  Object.assign(el.style, { position: 'fixed', left: '20px', top: '60px', width: '600px', height: '320px', zIndex: 5 });
+  document.body.append(el);
+  await plot.newPlot(el, [{ type: 'scatter', mode: 'lines+markers', name: 'loss', x: [0, 1, 2, 3], y: [4, 2, 1, 0.5] }],
+    { xaxis: { title: { text: 'iteration' } }, yaxis: { type: 'log', title: { text: 'loss' } } }, { filename: 'loss' });
+  return {
+    svgs: el.querySelectorAll('.main-svg').length,
+    lines: el.querySelectorAll('.scatterlayer .trace .js-line').length,
+    points: el.querySelectorAll('.scatterlayer .trace .point').length,
+    data: el.data.map((t) => ({ name: t.name, x: t.x, y: t.y })),
+    size: el.layout.font.size,
+    family: el._fullLayout.font.family,
+    png: Boolean(el.querySelector('.modebar-btn[data-title="Download plot as a PNG"], .modebar-btn[data-title="Download plot as a png"]')),
+    filename: el._context.toImageButtonOptions.filename,
+    logo: el._context.displaylogo,
+    links: [...el.querySelectorAll('a')].map((a) => a.href).filter((href) => /plot\\.ly|plotly\\.com/.test(href)),
+  };
+}"""
+
+
+def test_plot_draws_a_line_chart_themed_and_scaled_for_presenter_mode(page, page_log):
+    open_graph(page, "preset=mul")
+    chart = page.evaluate(CHART)
+    assert chart["svgs"] >= 1, "Plotly drew no SVG"
+    assert chart["lines"] == 1 and chart["points"] == 4
+    assert chart["data"] == [{"name": "loss", "x": [0, 1, 2, 3], "y": [4, 2, 1, 0.5]}]
+    assert chart["png"] and chart["filename"] == "loss"  # Plotly's own PNG export is kept
+    assert chart["logo"] is False and chart["links"] == []
+    assert "system-ui" in chart["family"]  # the theme's font, from base.css's --font-ui
+
+    page.click("[data-testid=presenter-toggle]")
+    page.wait_for_function(f"() => document.getElementById('chart').layout.font.size > {chart['size']}")
+    presenter = page.evaluate("() => document.getElementById('chart').layout.font.size")
+    assert presenter > chart["size"]
+    page.click("[data-testid=presenter-toggle]")
+    page.wait_for_function(f"() => document.getElementById('chart').layout.font.size === {chart['size']}")
+
+    # The helpers: extendTraces appends, react redraws, and the plot follows its container's size.
+    page.evaluate("""async () => {
+      const plot = await import('/static/js/lib/plot.js');
+      const el = document.getElementById('chart');
+      await plot.extendTraces(el, { x: [[4]], y: [[0.25]] }, [0]);
+      el.style.width = '800px';
+    }""")
+    page.wait_for_function("() => document.getElementById('chart')._fullLayout.width === 800")
+    assert page.evaluate("() => document.getElementById('chart').data[0].y") == [4, 2, 1, 0.5, 0.25]
+    refused = page.evaluate("""async () => {
+      const plot = await import('/static/js/lib/plot.js');
+      try { await plot.react(document.getElementById('chart'), [{ type: 'scattergl', y: [1] }]); return null; }
+      catch (error) { return error.message; }
+    }""")
+    assert "scattergl" in refused
+    assert page_log.console_errors == [] and page_log.page_errors == []
+    assert page_log.foreign_requests == []
+
+
+PARSE = """async ([text, sizes]) => {
+  const { EventParser } = await import('/static/js/lib/events.js');
+  const parser = new EventParser();
+  const events = [];
+  let at = 0;
+  for (const size of sizes) {
+    events.push(...parser.push(text.slice(at, at + size)));
+    at += size;
+  }
+  events.push(...parser.push(text.slice(at)), ...parser.end());
+  return events;
+}"""
+
+STREAM_TEXT = (
+    ": a comment, then an event with CRLF line ends\r\n"
+    'event: graph\r\ndata: {"a":\r\ndata: 1}\r\n\r\n'
+    'event: forward\ndata: {"node": "x"}\n\n'
+    "data: 2\r\rdata: [3]"  # a bare CR, and a last event with no blank line after it
+)
+STREAM_EVENTS = [
+    {"event": "graph", "data": '{"a":\n1}'},
+    {"event": "forward", "data": '{"node": "x"}'},
+    {"event": "message", "data": "2"},
+    {"event": "message", "data": "[3]"},
+]
+
+
+def test_the_event_parser_gives_the_same_events_however_the_text_is_split(page):
+    page.goto("/")
+    assert page.evaluate(PARSE, [STREAM_TEXT, []]) == STREAM_EVENTS
+    for at in range(1, len(STREAM_TEXT)):  # every two-chunk split, CRLF halves included
+        assert page.evaluate(PARSE, [STREAM_TEXT, [at]]) == STREAM_EVENTS, at
+    assert page.evaluate(PARSE, [STREAM_TEXT, [1] * len(STREAM_TEXT)]) == STREAM_EVENTS
+
+
+def test_read_events_yields_each_event_as_it_arrives_and_stops_when_aborted(page, page_log):
+    page_log.allow(422, "/api/graph/trace/stream")
+    page.goto("/")
+    result = page.evaluate("""async () => {
+      const { readEvents } = await import('/static/js/lib/events.js');
+      const { isAbort } = await import('/static/js/lib/http.js');
+      // A server that sends the second event only once the first has been read.
+      const encoder = new TextEncoder();
+      let sendMore;
+      const more = new Promise((resolve) => { sendMore = resolve; });
+      const realFetch = window.fetch;
+      window.fetch = async (url, init) => new Response(new ReadableStream({
+        async start(controller) {
+          controller.enqueue(encoder.encode('event: step\\ndata: {"t": 0, "π": "é"}\\n\\nevent: st'));
+          await more;
+          controller.enqueue(encoder.encode('ep\\ndata: {"t": 1}\\n\\n'));
+          controller.close();
+        },
+      }), { headers: { 'Content-Type': 'text/event-stream' } });
+      const seen = [];
+      try {
+        for await (const { event, data } of readEvents('/fake', { body: {} })) {
+          seen.push([event, data]);
+          sendMore();
+        }
+      } finally {
+        window.fetch = realFetch;
+      }
+      // A real stream, aborted before it is read: an AbortError the page can tell apart.
+      const controller = new AbortController();
+      const run = readEvents('/api/graph/trace/stream', { body: { preset: 'mlp' }, signal: controller.signal });
+      controller.abort();
+      let aborted = null;
+      try { for await (const _ of run) { /* nothing */ } } catch (error) { aborted = isAbort(error); }
+      // And a bad program: the stream's `error` event is thrown with the API's detail.
+      let detail = null;
+      try { for await (const _ of readEvents('/api/graph/trace/stream', { body: { program: 'x = input(1.0)\\ny = (x' } })) { /* */ } }
+      catch (error) { detail = { ...error.detail, status: error.status }; }
+      return { seen, aborted, detail };
+    }""")
+    assert result["seen"] == [["step", {"t": 0, "π": "é"}], ["step", {"t": 1}]]
+    assert result["aborted"] is True
+    assert result["detail"]["status"] == 422 and result["detail"]["line"] == 2
+
+
+def test_url_state_reads_typed_fields_and_falls_back_with_a_notice(page):
+    page.goto("/")
+    result = page.evaluate("""async () => {
+      const { UrlState, field } = await import('/static/js/lib/urlstate.js');
+      const fields = () => ({
+        surface: field.string({ default: 'rosenbrock', choices: ['rosenbrock', 'beale'], always: true }),
+        steps: field.int({ default: 500, min: 1, max: 10000 }),
+        lr: field.float({ default: 0.01, min: 0 }),
+        noise: field.bool(),
+        start: field.list(field.float(), { default: [-1.5, 2], length: 2 }),
+        run: field.list(field.string(), { repeat: true }),
+      });
+      const good = new UrlState(fields(), '?surface=beale&steps=20&lr=1e-3&noise=1&start=0.5,-1&run=sgd,lr=0.1&run=adam');
+      const bad = new UrlState(fields(), '?surface=moon&steps=0&lr=abc&noise=maybe&start=1,2,3');
+      bad.steps = 30;
+      return {
+        good: { ...good, notices: good.notices, search: good.toSearch() },
+        bad: { ...bad, notices: bad.notices, search: bad.toSearch() },
+      };
+    }""")
+    good, bad = result["good"], result["bad"]
+    assert good == {
+        "surface": "beale", "steps": 20, "lr": 0.001, "noise": True, "start": [0.5, -1], "run": ["sgd,lr=0.1", "adam"],
+        "notices": [], "search": "?surface=beale&steps=20&lr=0.001&noise=1&start=0.5%2C-1&run=sgd%2Clr%3D0.1&run=adam",
+    }
+    assert (bad["surface"], bad["lr"], bad["noise"], bad["start"]) == ("rosenbrock", 0.01, False, [-1.5, 2])
+    assert len(bad["notices"]) == 5
+    assert "surface 'moon' is not one of rosenbrock, beale; using rosenbrock instead" in bad["notices"]
+    assert bad["search"] == "?surface=rosenbrock&steps=30"  # defaults left out, `always` fields kept
+
+
+def test_a_bad_url_value_shows_a_notice_and_the_page_still_works(page):
+    open_graph(page, "preset=nope&speed=3&step=-2")
+    notices = page.locator("[data-testid=notices]")
+    assert notices.is_visible()
+    text = notices.inner_text()
+    assert "demo 'nope'" in text and "speed '3'" in text and "step '-2'" in text
+    first = next(iter(PRESETS))  # the first demo, from the start
+    assert {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()} == {"preset": first, "step": "0"}
+    assert step_text(page).startswith("0 / ")
+    notices.get_by_role("button", name="Dismiss").click()
+    assert notices.is_hidden()
+
+
+def test_a_good_url_shows_no_notice_and_the_shortcuts_are_listed(page):
+    open_graph(page, "preset=colah")
+    assert page.locator("[data-testid=notices]").is_hidden()
+    hint = page.inner_text("[data-component=keys]")
+    for shortcut in ("→ / Space / PgDn next", "← / PgUp back", "Home start", "End last step", "P play", "Ctrl+Enter run"):
+        assert shortcut in hint
+
+
+def test_every_page_has_the_presenter_toggle(page):
+    page.goto("/")
+    page.click("[data-testid=presenter-toggle]")
+    assert "presenter" in page.get_attribute("html", "class")
+    assert page.url.endswith("/?presenter=1")
+    page.click("[data-testid=demo-colah]")
+    wait_run(page)
+    assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "false"
+    page.goto("/?presenter=1")
+    assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "true"
