@@ -18,6 +18,8 @@ DESIGN_SURFACES = {
 }
 OPTIMIZER_IDS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "rprop", "adadelta"]
 SCHEDULE_IDS = ["constant", "piecewise", "exponential", "reciprocal", "step", "cosine", "newbob"]
+DESIGN_SCENARIOS = ["lr-sizes", "ravine", "noisy-momentum", "robbins-monro", "adagrad-rmsprop", "adam-bias",
+                    "rprop-sign", "saddle"]
 
 
 def parse_sse(text: str) -> list[tuple[str, dict]]:
