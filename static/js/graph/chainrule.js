@@ -23,22 +23,14 @@ export class ChainRulePanel {
     this.el = container;
   }
 
-  reset() {
-    this.el.replaceChildren();
-  }
-
-  /** info: {title, description} of the preset or program. */
+  /** Show what step `step` of `trace` computed. info: {title, description} of the preset or program. */
   update(trace, step, info = {}) {
-    if (!trace) {
-      this.reset();
-      return;
-    }
     const event = trace.eventAt(step);
     let parts;
     if (!event) parts = this.start(trace, info);
     else if (event.phase === 'forward') parts = this.forward(trace, event.data);
     else parts = this.backward(trace, event.data);
-    if (trace.complete && step === trace.length) parts.push(...this.summary(trace));
+    if (step === trace.length) parts.push(...this.summary(trace));
     replace(this.el, parts);
   }
 

@@ -21,10 +21,10 @@ export class Controls {
     this.scrubber.addEventListener('change', () => this.scrubber.blur()); // keys step the graph again
   }
 
-  /** view: {step, total, phase, phaseLabel, playing, speed, ready} */
-  update({ step, total, phase, phaseLabel, playing, speed, ready }) {
+  /** view: {step, total, phase ('ready', 'forward' or 'backward'), playing, speed, ready (a trace to step through)} */
+  update({ step, total, phase, playing, speed, ready }) {
     this.stepText.textContent = `${step} / ${total}`;
-    this.phaseText.textContent = phaseLabel;
+    this.phaseText.textContent = phase;
     this.phaseText.className = `phase ${phase}`;
     this.scrubber.max = String(total);
     this.scrubber.value = String(step);
@@ -42,6 +42,6 @@ export class Controls {
   }
 
   reset() {
-    this.update({ step: 0, total: 0, phase: 'ready', phaseLabel: 'ready', playing: false, speed: 1, ready: false });
+    this.update({ step: 0, total: 0, phase: 'ready', playing: false, speed: 1, ready: false });
   }
 }

@@ -39,10 +39,6 @@ export class Editor {
     this.gutter.scrollTop = this.textarea.scrollTop;
   }
 
-  reset() {
-    this.clearError();
-  }
-
   clearError() {
     this.badLine = null;
     this.errorBox.hidden = true;

@@ -10,14 +10,6 @@ export class GradcheckBadge {
     this.el = el;
   }
 
-  reset() {
-    this.el.hidden = true;
-    this.el.className = 'badge';
-    this.el.textContent = '';
-    this.el.removeAttribute('title');
-    this.el.removeAttribute('data-status');
-  }
-
   pending() {
     this.show('', 'gradcheck…', 'checking backprop against finite differences', 'pending');
   }

@@ -261,7 +261,7 @@ export class GraphView {
 
   /** Show what step `step` of `trace` has revealed. */
   update(trace, step) {
-    if (!this.svg || !trace) return;
+    if (!this.svg) return;
     const event = trace.eventAt(step);
     const current = event?.data.node ?? null;
     for (const [id, view] of this.nodeViews) {

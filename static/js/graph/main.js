@@ -40,41 +40,36 @@ function total() {
   return session.trace?.length ?? 0;
 }
 
-/** Show step `step` (clamped to 0…N) everywhere, and remember it in the URL. */
+/** Show step `step` (clamped to 0…N) of the current trace everywhere, and remember it in the URL. */
 function show(step) {
   const trace = session.trace;
   state.step = Math.max(0, Math.min(step, total()));
   view.graph.update(trace, state.step);
   view.panel.update(trace, state.step, { title: state.title, description: state.description });
   renderControls();
-  if (trace?.complete) state.save();
+  state.save();
 }
 
 function renderControls() {
-  const trace = session.trace;
-  const step = state.step;
-  const phase = trace ? trace.phaseAt(step) : 'ready';
-  const phaseLabel = { ready: 'ready', forward: 'forward', backward: 'backward' }[phase];
   view.controls.update({
-    step,
+    step: state.step,
     total: total(),
-    phase,
-    phaseLabel,
+    phase: session.trace.phaseAt(state.step),
     playing: player.playing,
     speed: state.speed,
-    ready: Boolean(trace?.complete),
+    ready: true,
   });
 }
 
 function go(action) {
-  if (!session.trace?.complete) return;
+  if (!session.trace) return;
   player.pause();
   const targets = { first: 0, prev: state.step - 1, next: state.step + 1, last: total() };
   show(typeof action === 'number' ? action : targets[action]);
 }
 
 function togglePlay() {
-  if (!session.trace?.complete) return;
+  if (!session.trace) return;
   if (player.playing) {
     player.pause();
     return;

@@ -28,6 +28,4 @@ export class Player {
     if (this.timer !== null) window.clearInterval(this.timer);
     this.timer = null;
   }
-
-  reset() { this.stop(); }
 }
