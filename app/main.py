@@ -7,14 +7,14 @@ from fastapi.staticfiles import StaticFiles
 
 from app import errors
 from app.responses import FastJSONResponse
-from app.routers import graph, init, meta, optimize, pages, surfaces
+from app.routers import graph, init, meta, optimize, pages, schedules, surfaces
 from app.settings import settings
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse)
     errors.install(app)
-    for module in (meta, graph, surfaces, optimize, init, pages):
+    for module in (meta, graph, surfaces, optimize, schedules, init, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

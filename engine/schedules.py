@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.limits import MAX_STEPS as MAX_T
 from engine.params import Param, ParamError, check_params
 
-__all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler"]
+__all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler", "schedule_curve"]
 
 
 WARMUP = Param("warmup", 0, 0, MAX_T, "linear warm-up: for t < warmup, η(t)·(t + 1)/warmup", "int")
@@ -229,3 +230,26 @@ SCHEDULES: dict[str, Schedule] = {s.id: s for s in (
               scale="log", slider_min=1e-6),
         WARMUP), newbob, runner=NewbobScheduler),
 )}
+
+
+def schedule_curve(schedule: str, lr: float, params: Mapping[str, Any] | None, steps: int,
+                   losses: np.ndarray | None = None) -> np.ndarray:
+    """η(t) for t = 0 … steps − 1 (the rate of update t + 1), as the runner applies it.
+
+    Time-only schedules are their formula. NewBOB's rate depends on the loss: ``losses[t]``
+    is the loss after update t + 1 (a race's curve from its second point on); without
+    losses it is the constant η₀, as in ``Schedule.curve``."""
+    if schedule not in SCHEDULES:
+        raise InputError(f"unknown schedule '{schedule}'; schedules: {', '.join(SCHEDULES)}")
+    if not 1 <= steps <= MAX_T:
+        raise InputError(f"steps must be between 1 and {MAX_T:,} (limit steps), got {steps}", "steps")
+    runner = SCHEDULES[schedule].start([lr], params)
+    if losses is None or type(runner).observe is Scheduler.observe:
+        return SCHEDULES[schedule].eta_at(np.arange(steps), float(lr), runner.params)
+    losses = np.asarray(losses, dtype=float).reshape(-1)
+    rates = np.empty(steps)
+    for t in range(steps):
+        rates[t] = runner.rate(t)[0]
+        if t < len(losses):
+            runner.observe(t + 1, losses[t : t + 1])
+    return rates
