@@ -212,3 +212,20 @@ def test_every_page_has_the_presenter_toggle(page):
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "false"
     page.goto("/?presenter=1")
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "true"
+
+
+def test_http_helpers_return_json_and_throw_the_apis_error_detail(page, page_log):
+    page_log.allow(422, "/api/graph/gradcheck")
+    page.goto("/")
+    result = page.evaluate("""async () => {
+      const { getJSON, postJSON, RequestError } = await import('/static/js/lib/http.js');
+      const presets = await getJSON('/api/presets');
+      try {
+        await postJSON('/api/graph/gradcheck', { program: 'x = input(1.0)\\ny = (x' });
+        return null;
+      } catch (error) {
+        return { ids: presets.map((p) => p.id), error: error instanceof RequestError, status: error.status,
+                 line: error.detail.line, message: error.message === error.detail.message };
+      }
+    }""")
+    assert result == {"ids": list(PRESETS), "error": True, "status": 422, "line": 2, "message": True}

@@ -19,10 +19,10 @@ export async function errorFrom(response) {
 
 /**
  * fetch `url` and return its parsed JSON; a 4xx/5xx throws a RequestError.
- * options: {method, body (sent as JSON), signal, headers}.
+ * options: {method (default: POST with a body, else GET), body (sent as JSON), signal}.
  */
-export async function requestJSON(url, { method, body, signal, headers = {} } = {}) {
-  const init = { method: method ?? (body === undefined ? 'GET' : 'POST'), signal, headers: { Accept: 'application/json', ...headers } };
+export async function requestJSON(url, { method, body, signal } = {}) {
+  const init = { method: method ?? (body === undefined ? 'GET' : 'POST'), signal, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

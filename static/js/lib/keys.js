@@ -46,7 +46,8 @@ export class Keys {
 
   handle(event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    const run = this.actions.get(event.key.length === 1 ? event.key.toLowerCase() : event.key);
+    const key = event.key ?? ''; // Chromium's autofill sends keydown events without a key
+    const run = this.actions.get(key.length === 1 ? key.toLowerCase() : key);
     if (!run) return;
     // Also stops a focused button from "clicking" on Space, which would act twice.
     event.preventDefault();
