@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.optimizers import OPTIMIZERS
-from engine.runner import surface_batch, Run
+from engine.runner import Run, surface_batch
 from engine.surfaces import SURFACES
 
 # A rate per optimizer at which none of them diverges from (−1.5, 2), so all 10,000 steps run.

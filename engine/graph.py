@@ -20,6 +20,7 @@ import numpy as np
 from engine.errors import InputError
 from engine.ops import Op, call
 
+
 class EvaluationError(InputError):
     """A value or gradient that is not a finite number, naming the node and where it is."""
 

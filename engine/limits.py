@@ -23,6 +23,7 @@ CONVERGENCE_TOL = 1e-8  # gradient norm and step length below which a run has co
 MAX_NOISE_STD = 1e3  # noise.std
 MAX_AXIS_VALUES = 32  # axes.x.values, axes.y.values
 MAX_SWEEP_CELL_STEPS = 1_000_000  # cells × steps: keeps a sweep well inside the CPU limit
+MAX_LR = 10.0  # lr, a schedule's rates: far beyond any rate that does not diverge at once
 MAX_PARAMS = 16  # hyperparameters named in one run
 MAX_LIST = 1_000  # entries of a list hyperparameter (piecewise boundaries and values)
 MAX_SEED = 2**32 - 1  # noise.seed

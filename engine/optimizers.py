@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.limits import MAX_LR
 from engine.params import Param, ParamError, check_params
 
 __all__ = ["OPTIMIZERS", "Optimizer", "stack_group"]
@@ -39,7 +40,7 @@ CORRECTION_BLOCK = 1 << 14  # numbers per block of Adam's bias-correction table
 
 # Shared parameter descriptions (defaults of lr differ per optimizer).
 def _lr(default: float, what: str = "learning rate η") -> Param:
-    return Param("lr", default, 0.0, 10.0, what, scale="log", slider_min=1e-5)
+    return Param("lr", default, 0.0, MAX_LR, what, scale="log", slider_min=1e-5)
 
 
 _EPS = Param("eps", 1e-8, 1e-12, 1.0, "ε, keeps the division finite when S is 0", scale="log")

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InputError
+from engine.limits import MAX_LR
 from engine.limits import MAX_STEPS as MAX_T
 from engine.params import Param, ParamError, check_params
 
@@ -207,7 +208,7 @@ SCHEDULES: dict[str, Schedule] = {s.id: s for s in (
     Schedule("constant", "Constant", "η(t) = η₀", (WARMUP,), constant),
     Schedule("piecewise", "Piecewise constant", "η(t) = vᵢ for bᵢ ≤ t < bᵢ₊₁ (b₀ = 0)", (
         Param("boundaries", (200, 400), 1, MAX_T, "steps b₁ < b₂ < … where the rate changes", "list"),
-        Param("values", (0.01, 0.003, 0.001), 0.0, 10.0, "rates v₀, v₁, … (one more than boundaries; lr is not used)",
+        Param("values", (0.01, 0.003, 0.001), 0.0, MAX_LR, "rates v₀, v₁, … (one more than boundaries; lr is not used)",
               "list", scale="log", slider_min=1e-5),
         WARMUP), piecewise, _check_piecewise),
     Schedule("exponential", "Exponential", "η(t) = η₀·exp(−t/r)", (_R, WARMUP), exponential),
@@ -219,7 +220,7 @@ SCHEDULES: dict[str, Schedule] = {s.id: s for s in (
     Schedule("cosine", "Cosine", "η(t) = η_min + (η₀ − η_min)·(1 + cos(π·τ/period))/2, "
              "τ = t mod period with restarts, else min(t, period)", (
         Param("period", 500, 1, MAX_T, "updates from η₀ down to η_min", "int", scale="log"),
-        Param("eta_min", 0.0, 0.0, 10.0, "η_min, the rate at the end of a period", scale="log", slider_min=1e-6),
+        Param("eta_min", 0.0, 0.0, MAX_LR, "η_min, the rate at the end of a period", scale="log", slider_min=1e-6),
         Param("restarts", False, None, None, "jump back to η₀ every period (SGDR)", "bool"),
         WARMUP), cosine),
     Schedule("newbob", "NewBOB", "η(t) = η₀ until an epoch's mean loss fails to improve on the previous "

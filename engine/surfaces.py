@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.graph import EvaluationError, Graph
+from engine.limits import MAX_CPU_SECONDS
 from engine.ops import OPS
 from engine.parsing import parse
-from engine.limits import MAX_CPU_SECONDS, MAX_GRID_N
 from engine.program import INITS, LEAVES, ProgramError, parse_expression
 from engine.tape import Tape
 

@@ -6,12 +6,12 @@ from pydantic import BaseModel, Field
 
 from app.schemas.common import Finite, Strict
 from app.schemas.optimize import ScheduleSpec
-from engine.limits import MAX_STEPS
+from engine.limits import MAX_LR, MAX_STEPS
 
 
 class CurveRequest(Strict):
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
-    lr: float = Field(0.1, ge=0.0, le=10.0, allow_inf_nan=False)
+    lr: float = Field(0.1, ge=0.0, le=MAX_LR, allow_inf_nan=False)
     steps: int = Field(1000, ge=1, le=MAX_STEPS)
     losses: list[Finite] | None = Field(None, max_length=MAX_STEPS)  # NewBOB reads them: loss after update t + 1
 
