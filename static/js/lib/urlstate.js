@@ -49,7 +49,7 @@ export const field = {
     default: def,
     parse(text) {
       if (maxLength !== undefined && text.length > maxLength) throw new Invalid(`is longer than ${maxLength} characters`);
-      return choice(text, typeof choices === 'function' ? choices() : choices, rest.label ?? 'value');
+      return choice(text, choices, rest.label ?? 'value');
     },
     format: String,
   }),
