@@ -165,6 +165,23 @@ export async function restyle(el, update, indices) {
   return el;
 }
 
+/** Change layout attributes (e.g. {shapes: […]}) without redrawing the traces. */
+export async function relayout(el, update) {
+  const Plotly = await loadPlotly();
+  await Plotly.relayout(el, update);
+  return el;
+}
+
+/**
+ * Listen to one of Plotly's events on a drawn plot (e.g. 'plotly_click', whose data has
+ * points[0].x/.y); returns a function that stops listening. Call after newPlot resolved.
+ */
+export function onPlotEvent(el, name, handler) {
+  if (typeof el.on !== 'function') throw new Error('onPlotEvent: draw the plot first (newPlot)');
+  el.on(name, handler);
+  return () => el.removeListener?.(name, handler);
+}
+
 /** Remove the plot from `el` and stop watching it. */
 export function purge(el) {
   const entry = plots.get(el);
