@@ -1,0 +1,290 @@
+// The schedules page: every schedule's η(t) from the engine on one chart, a card per
+// schedule with its formula and parameter controls, and NewBOB reacting to a real loss
+// curve. Wires the state (URL), the curve requests and the components.
+//
+// <body data-state="busy|ready">: ready once every request has been answered and drawn
+// (a hook for the tests).
+
+import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
+import { Keys } from '../lib/keys.js';
+import { Notices } from '../lib/notices.js';
+import { paramControl } from '../lib/params.js';
+import { theme } from '../lib/plot.js';
+import { Presenter, toggleFullscreen } from '../lib/presenter.js';
+import { h, replace } from '../lib/dom.js';
+import { LAST_RACE_KEY, builtinDescription, builtinLosses, lastRace } from './losses.js';
+import { LossChart } from './losschart.js';
+import { SchedulePanels } from './panels.js';
+import { RateChart } from './ratechart.js';
+import { COMMON, ScheduleState } from './state.js';
+
+const NEWBOB = 'newbob'; // the schedule whose rate depends on the loss
+const $ = (selector) => document.querySelector(selector);
+
+const ui = {
+  plot: $('[data-testid=schedule-plot]'),
+  lossPlot: $('[data-testid=loss-curve]'),
+  common: $('[data-component=common-params]'),
+  log: $('[data-testid=log-toggle]'),
+  source: $('[data-testid=loss-source]'),
+  sourceField: $('[data-component=loss-source-field]'),
+  lossNote: $('[data-testid=loss-note]'),
+  newbob: $('[data-component=newbob]'),
+};
+const notices = new Notices($('[data-testid=notices]'));
+const messages = []; // everything the page could not honour, shown in the notice bar
+
+let pending = 0; // requests and draws in flight
+function begin() {
+  pending += 1;
+  document.body.dataset.state = 'busy';
+}
+function end() {
+  pending -= 1;
+  if (pending === 0) document.body.dataset.state = 'ready';
+}
+
+function notice(...texts) {
+  messages.push(...texts);
+  notices.update(messages);
+}
+
+let schedules;
+try {
+  document.body.dataset.state = 'busy';
+  schedules = await getJSON('/api/schedules');
+} catch (error) {
+  replace(ui.plot, h('p', { class: 'plot-error', role: 'alert' }, `Could not load the schedules: ${error.message}. Reload the page to try again.`));
+  document.body.dataset.state = 'error';
+  throw error;
+}
+
+const state = new ScheduleState(schedules);
+const titles = Object.fromEntries(schedules.map((s) => [s.id, s.title]));
+const hasNewbob = schedules.some((s) => s.id === NEWBOB);
+const session = {
+  requests: new Map(), // schedule id → AbortController of its curve request
+  lossRequest: null, // AbortController of the built-in race
+  losses: null, // the loss curve NewBOB reads (losses[k]: after update k + 1)
+  source: 'builtin', // 'builtin' or the index of a run of the last race
+  race: null, // the last race from localStorage
+  newbob: null, // {curve, losses}: NewBOB's last curve and the losses it read
+  unchecked: new Set([state.schedule]), // the URL's schedule, until the engine has seen its parameters
+};
+
+const rateChart = new RateChart(ui.plot, schedules.map((s) => s.id), titles);
+const lossChart = new LossChart(ui.lossPlot);
+const panels = new SchedulePanels($('[data-component=schedules]'), schedules, state.values, {
+  onSelect: select,
+  onParam(id, name, value) {
+    state.values[id][name] = value;
+    if (state.schedule !== id) select(id);
+    state.save();
+    fetchCurve(id);
+  },
+});
+
+// η₀ and steps: every curve (and, for steps, the built-in race NewBOB reads) is asked for again.
+for (const param of COMMON) {
+  ui.common.append(paramControl(param, state[param.name], (value) => {
+    state[param.name] = value;
+    state.save();
+    if (param.name === 'steps' && session.source === 'builtin') loadLosses();
+    refetchAll();
+  }).el);
+}
+
+/** Draw the η(t) chart (and, with loss: true, the loss chart) from what has arrived. */
+async function draw({ loss = false } = {}) {
+  const jobs = [rateChart.update({ selected: state.schedule, log: state.log, steps: state.steps })];
+  if (loss && session.newbob) {
+    const epochSteps = state.values[NEWBOB].epoch_steps;
+    jobs.push(lossChart.update({
+      losses: session.newbob.losses, rates: session.newbob.curve.lr, epochSteps, steps: state.steps, log: state.log,
+    }));
+  }
+  await Promise.all(jobs);
+}
+
+async function redraw(options) {
+  begin();
+  try {
+    await draw(options);
+  } finally {
+    end();
+  }
+}
+
+/**
+ * Ask the engine for schedule `id`'s curve and draw it; a newer request for the same
+ * schedule aborts this one. Parameters the engine refuses (e.g. piecewise boundaries out
+ * of order) that came from the URL fall back to the schedule's defaults with a notice;
+ * typed ones stay, and the card says why.
+ */
+async function fetchCurve(id) {
+  const losses = id === NEWBOB ? session.losses : null;
+  if (id === NEWBOB && !losses) return; // loadLosses asks again once the loss curve is here
+  const fromURL = session.unchecked.delete(id);
+  session.requests.get(id)?.abort();
+  const controller = new AbortController();
+  session.requests.set(id, controller);
+  begin();
+  try {
+    const curve = await postJSON('/api/schedules/curve', state.request(id, losses), { signal: controller.signal });
+    if (controller.signal.aborted) return;
+    panels.error(id, null);
+    rateChart.setCurve(id, curve);
+    if (id === NEWBOB) session.newbob = { curve, losses };
+    await draw({ loss: id === NEWBOB });
+  } catch (error) {
+    if (isAbort(error) || controller.signal.aborted) return;
+    if (fromURL && error instanceof RequestError && error.status === 422) {
+      notice(`${id}: ${error.message}; using its defaults instead`);
+      state.reset(id);
+      panels.set(id, state.values[id]);
+      state.save();
+      fetchCurve(id);
+    } else {
+      panels.error(id, error.message);
+    }
+  } finally {
+    if (session.requests.get(id) === controller) session.requests.delete(id);
+    end();
+  }
+}
+
+function refetchAll() {
+  for (const { id } of schedules) fetchCurve(id);
+}
+
+/** Fetch (built-in) or take (a race's run) the loss curve NewBOB reads, then NewBOB's curve. */
+async function loadLosses() {
+  if (!hasNewbob) return;
+  session.lossRequest?.abort();
+  session.lossRequest = null;
+  describeLosses();
+  if (session.source !== 'builtin') {
+    session.losses = session.race.runs[session.source].losses;
+    fetchCurve(NEWBOB);
+    return;
+  }
+  const controller = new AbortController();
+  session.lossRequest = controller;
+  begin();
+  try {
+    session.losses = await builtinLosses(state.steps, { signal: controller.signal });
+    if (controller.signal.aborted) return;
+    fetchCurve(NEWBOB);
+  } catch (error) {
+    if (isAbort(error) || controller.signal.aborted) return;
+    ui.lossNote.textContent = `Could not compute the built-in loss curve: ${error.message}. NewBOB is not drawn.`;
+  } finally {
+    end();
+  }
+}
+
+/** Say on the page which loss curve NewBOB is reading. */
+function describeLosses() {
+  if (session.source === 'builtin') {
+    const { text, href } = builtinDescription(state.steps);
+    replace(ui.lossNote, text, ' ', h('a', { href, 'data-testid': 'builtin-race-link' }, 'Open this race'), '.');
+    return;
+  }
+  const run = session.race.runs[session.source];
+  const short = run.losses.length < state.steps
+    ? ` Its race ran ${run.losses.length} updates: after that NewBOB sees no more losses and keeps its rate.`
+    : '';
+  replace(ui.lossNote, `Loss of “${run.label}” from your last race on the Optimizers page (“${session.race.title}”, `
+    + `${run.losses.length} updates).${short}`);
+}
+
+/** Offer the last race's runs (if /optimizers saved one) beside the built-in loss curve. */
+function readRace({ quiet = false } = {}) {
+  let race = null;
+  try {
+    race = lastRace();
+  } catch (error) {
+    if (!quiet) notice(`the last race saved by the Optimizers page could not be read (${error.message}); NewBOB uses the built-in loss curve`);
+  }
+  session.race = race;
+  ui.sourceField.hidden = !race;
+  replace(ui.source,
+    h('option', { value: 'builtin' }, 'Built-in: noisy SGD on the quadratic bowl'),
+    race?.runs.map((run, k) => h('option', { value: String(k) }, `Last race: ${run.label} (${run.losses.length} updates)`)));
+  if (session.source !== 'builtin' && !(race && session.source < race.runs.length)) session.source = 'builtin';
+  ui.source.value = String(session.source);
+}
+
+ui.source.addEventListener('change', () => {
+  session.source = ui.source.value === 'builtin' ? 'builtin' : Number(ui.source.value);
+  loadLosses();
+});
+
+// Another tab's race page saved a new race: offer its runs (and re-read the one in use).
+window.addEventListener('storage', (event) => {
+  if (event.key !== LAST_RACE_KEY) return;
+  const before = session.source;
+  readRace({ quiet: true });
+  if (before !== 'builtin') loadLosses();
+});
+
+function select(id) {
+  state.schedule = id;
+  panels.select(id);
+  state.save();
+  redraw();
+}
+
+function selectNext(delta) {
+  const ids = schedules.map((s) => s.id);
+  const next = ids[(ids.indexOf(state.schedule) + delta + ids.length) % ids.length];
+  select(next);
+  panels.reveal(next);
+}
+
+function setLog(on) {
+  state.log = on;
+  ui.log.setAttribute('aria-pressed', String(on));
+  state.save();
+  redraw({ loss: true });
+}
+
+ui.log.addEventListener('click', () => {
+  setLog(!state.log);
+  ui.log.blur();
+});
+
+const presenter = new Presenter({
+  toggle: $('[data-testid=presenter-toggle]'),
+  fullscreen: $('[data-testid=fullscreen]'),
+  onChange(on) {
+    state.presenter = on;
+    state.save();
+    panels.colour(theme().colorway);
+  },
+});
+
+new Keys()
+  .bind(['ArrowRight', 'PageDown'], 'next schedule', () => selectNext(1))
+  .bind(['ArrowLeft', 'PageUp'], 'previous schedule', () => selectNext(-1))
+  .bind(['l'], 'log scale for η', () => setLog(!state.log))
+  .bind(['p'], 'presenter mode', () => {
+    presenter.set(!presenter.on);
+    presenter.onChange(presenter.on);
+  })
+  .bind(['f'], 'full screen', toggleFullscreen)
+  .render($('[data-component=keys]'));
+
+notice(...state.takeNotices());
+presenter.set(state.presenter);
+panels.colour(theme().colorway);
+ui.log.setAttribute('aria-pressed', String(state.log));
+ui.newbob.hidden = !hasNewbob;
+panels.select(state.schedule);
+panels.reveal(state.schedule);
+readRace();
+state.save(); // the URL now names everything it shows
+begin(); // ready only once everything below has been drawn
+refetchAll();
+loadLosses();
+end();
