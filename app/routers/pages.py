@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.scenarios import SCENARIOS
 from app.settings import settings
 from engine import PRESETS
 
@@ -24,7 +25,12 @@ class NavLink:
 
 # The header's links, in order. A page joins this list when its route exists
 # (Optimizers, Schedules and Init come next); nothing here may point at a 404.
-NAV = [NavLink("home", "/", "Home"), NavLink("graph", "/graph", "Graph")]
+NAV = [
+    NavLink("home", "/", "Home"),
+    NavLink("graph", "/graph", "Graph"),
+    NavLink("optimizers", "/optimizers", "Optimizers"),
+    NavLink("schedules", "/schedules", "Schedules"),
+]
 
 templates.env.globals["version"] = settings.version
 templates.env.globals["nav"] = NAV
@@ -42,6 +48,16 @@ def index(request: Request):
 @router.get("/graph", response_class=HTMLResponse)
 def graph_page(request: Request):
     return templates.TemplateResponse(request, "graph.html", {"page": "graph", "presets": preset_list()})
+
+
+@router.get("/optimizers", response_class=HTMLResponse)
+def optimizers_page(request: Request):
+    return templates.TemplateResponse(request, "optimizers.html", {"page": "optimizers", "scenarios": SCENARIOS})
+
+
+@router.get("/schedules", response_class=HTMLResponse)
+def schedules_page(request: Request):
+    return templates.TemplateResponse(request, "schedules.html", {"page": "schedules"})
 
 
 @router.get("/vendor/plotly.min.js")

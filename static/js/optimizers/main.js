@@ -1,0 +1,432 @@
+// The optimizer race page: wires the state (URL), the race stream and the components.
+
+import { h } from '../lib/dom.js';
+import { readEvents } from '../lib/events.js';
+import { fmt } from '../lib/format.js';
+import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
+import { Keys } from '../lib/keys.js';
+import { Notices } from '../lib/notices.js';
+import { theme } from '../lib/plot.js';
+import { Presenter } from '../lib/presenter.js';
+import { Chart } from './charts.js';
+import { download, toCSV } from './exports.js';
+import { RunList } from './runlist.js';
+import { RaceState, SPEEDS, labels } from './state.js';
+import { SurfacePlot } from './surfaceplot.js';
+import { SweepPanel } from './sweep.js';
+import { Surface3D } from './surface3d.js';
+
+const $ = (selector) => document.querySelector(selector);
+
+const [optimizers, schedules, surfaces] = await Promise.all(
+  ['/api/optimizers', '/api/schedules', '/api/surfaces'].map((url) => getJSON(url)));
+const meta = { optimizers, schedules, surfaces };
+const state = new RaceState(meta);
+const notices = new Notices($('[data-testid=notices]'));
+
+const ui = {
+  surface: $('[data-testid=surface]'),
+  expression: $('[data-testid=expression]'),
+  expressionBox: $('.custom-expression'),
+  expressionError: $('[data-testid=expression-error]'),
+  surfaceNote: $('[data-testid=surface-note]'),
+  startX: $('[data-testid=start-x]'),
+  startY: $('[data-testid=start-y]'),
+  steps: $('[data-testid=steps]'),
+  noiseStd: $('[data-testid=noise-std]'),
+  noiseSeed: $('[data-testid=noise-seed]'),
+  status: $('[data-testid=race-status]'),
+  slider: $('[data-testid=step-slider]'),
+  stepLabel: $('[data-testid=step]'),
+  play: $('[data-testid=play]'),
+  speed: $('[data-testid=speed]'),
+  view3d: $('[data-testid=view-3d]'),
+};
+
+// Per run, aligned with state.runs: what the stream has sent so far.
+let data = [];
+const session = { race: null, single: new Map(), playing: false, frame: 0, drawQueued: false, grid: null };
+
+const view = {
+  surface: new SurfacePlot($('[data-testid=surface-plot]'), { onClick: (x, y) => setStart([x, y]) }),
+  surface3d: new Surface3D($('[data-testid=surface-3d]')),
+  loss: new Chart($('[data-testid=loss-plot]'), 'loss'),
+  lr: new Chart($('[data-testid=lr-plot]'), 'lr'),
+  effective: new Chart($('[data-testid=effective-lr-plot]'), 'effective'),
+  runs: new RunList($('[data-testid=run-list]'), meta, {
+    onParams: (k) => { state.save(); rerun(k); },
+    onStructure: (k) => { renderRuns(); state.save(); rerun(k); },
+    onLook: () => { renderRuns(); state.save(); draw(); },
+    onRemove: (k) => { removeRun(k); },
+  }),
+  sweep: new SweepPanel($('[data-component=sweep]'), {
+    meta,
+    base: () => { const { runs, ...rest } = state.request(); return rest; },
+    onAddRun: (run) => addRun(run),
+    initialOptimizer: 'momentum',
+  }),
+};
+
+// --- the runs -----------------------------------------------------------------------
+
+/** Run k's colour: the user's, else the theme's k-th (kept out of the URL). */
+function colorOf(k) {
+  const palette = theme().colorway;
+  return state.runs[k].color ?? palette[k % palette.length];
+}
+
+function currentLabels() {
+  return labels(state.runs, meta);
+}
+
+function renderRuns() {
+  view.runs.render(state.runs, currentLabels(), state.runs.map((_, k) => colorOf(k)));
+  data.forEach((d, k) => view.runs.setStatus(k, d.status, d.stoppedAt));
+}
+
+function emptyData() {
+  return { points: [], lr: [], effective: [], status: null, stoppedAt: null };
+}
+
+function addRun(run) {
+  state.runs.push(run);
+  data.push(emptyData());
+  renderRuns();
+  state.save();
+  rerun(state.runs.length - 1);
+}
+
+function removeRun(k) {
+  session.single.get(k)?.abort();
+  state.runs.splice(k, 1);
+  data.splice(k, 1);
+  renderRuns();
+  state.save();
+  draw();
+}
+
+// --- the race stream ----------------------------------------------------------------
+
+function requestFor(indices) {
+  const names = currentLabels();
+  const body = state.request(indices.map((k) => state.runs[k]));
+  body.runs.forEach((run, i) => { run.label = names[indices[i]]; });
+  return body;
+}
+
+function setRunning(text, phase) {
+  ui.status.textContent = text;
+  document.body.dataset.race = phase; // running | done | error: a hook for tests
+}
+
+/**
+ * Stream a race of the runs `indices` into data[indices[i]]. A newer race of the same
+ * runs cancels this one. Resolves when the stream ends (or was cancelled).
+ */
+async function stream(indices, controller) {
+  const body = requestFor(indices);
+  indices.forEach((k) => { data[k] = emptyData(); view.runs.setStatus(k, null); });
+  for await (const { event, data: msg } of readEvents('/api/optimize/stream', { body, signal: controller.signal })) {
+    if (event === 'step') {
+      const d = data[indices[msg.run]];
+      d.points.push(...msg.points);
+      d.lr.push(...msg.lr);
+      d.effective.push(...msg.effective_lr);
+      queueDraw();
+    } else if (event === 'end') {
+      const k = indices[msg.run];
+      data[k].status = msg.status;
+      data[k].stoppedAt = msg.stopped_at;
+      view.runs.setStatus(k, msg.status, msg.stopped_at);
+    }
+  }
+}
+
+async function runAll() {
+  session.race?.abort();
+  for (const c of session.single.values()) c.abort();
+  session.single.clear();
+  const controller = (session.race = new AbortController());
+  stopPlaying();
+  setRunning('running…', 'running');
+  ui.expressionError.hidden = true;
+  data = state.runs.map(() => emptyData());
+  try {
+    await stream(state.runs.map((_, k) => k), controller);
+    if (session.race !== controller) return;
+    session.race = null;
+    finished();
+  } catch (error) {
+    if (isAbort(error)) return;
+    if (session.race === controller) session.race = null;
+    failed(error);
+  }
+}
+
+/** Re-run run k alone (a slider moved): the others keep their trajectories. */
+async function rerun(k) {
+  if (session.race) { runAll(); return; } // a full race is still streaming: start it again
+  session.single.get(k)?.abort();
+  const controller = new AbortController();
+  session.single.set(k, controller);
+  setRunning('running…', 'running');
+  try {
+    await stream([k], controller);
+    if (session.single.get(k) !== controller) return;
+    session.single.delete(k);
+    if (!session.single.size) finished();
+  } catch (error) {
+    if (isAbort(error)) return;
+    session.single.delete(k);
+    failed(error);
+  }
+}
+
+async function finished() {
+  const longest = Math.max(0, ...data.map((d) => d.points.length - 1));
+  ui.slider.max = String(longest);
+  state.step = Math.min(state.step, longest);
+  await draw();
+  setStep(state.step);
+  saveForSchedules();
+  const ended = data.map((d, k) => `${currentLabels()[k]}: ${d.status}`).join(' · ');
+  setRunning(`done · ${ended}`, 'done');
+  document.body.dataset.races = String(Number(document.body.dataset.races ?? 0) + 1); // races finished: a test hook
+}
+
+function failed(error) {
+  const detail = error instanceof RequestError ? error.detail : { message: String(error) };
+  setRunning(`error: ${detail.message}`, 'error');
+  if (detail.line && state.expr !== null) {
+    ui.expressionError.hidden = false;
+    ui.expressionError.textContent = `line ${detail.line}, column ${detail.column}: ${detail.message}`;
+  }
+  draw();
+}
+
+/** The last race's loss curves, for NewBOB on /schedules. */
+function saveForSchedules() {
+  try {
+    const names = currentLabels();
+    localStorage.setItem('backproplab.lastRace', JSON.stringify({
+      title: state.expr ?? state.surfaceInfo.title,
+      steps: state.steps,
+      runs: data.map((d, k) => ({ label: names[k], losses: d.points.slice(1).map((p) => p[2]) })),
+    }));
+  } catch { /* storage full or disabled: /schedules keeps its built-in curve */ }
+}
+
+// --- drawing ------------------------------------------------------------------------
+
+function drawn() {
+  const names = currentLabels();
+  return state.runs.map((run, k) => ({ ...data[k], label: names[k], color: colorOf(k), hidden: run.hidden }));
+}
+
+function queueDraw() {
+  if (session.drawQueued) return;
+  session.drawQueued = true;
+  requestAnimationFrame(() => { session.drawQueued = false; draw(); });
+}
+
+/** Redraw every plot from `data`; resolves once all are drawn. */
+function draw() {
+  const runs = drawn();
+  const longest = Math.max(0, ...runs.map((r) => r.points.length - 1));
+  ui.slider.max = String(longest);
+  ui.stepLabel.textContent = `${state.step} / ${longest}`;
+  return Promise.all([
+    view.surface.update(runs, state.step, state.startPoint),
+    state.view === '3d' ? view.surface3d.update(runs, state.step) : null,
+    ...[view.loss, view.lr, view.effective].map((chart) => chart.update(runs, state.step)),
+  ]);
+}
+
+// --- the scrubber -------------------------------------------------------------------
+
+function setStep(step) {
+  const longest = Number(ui.slider.max);
+  state.step = Math.max(0, Math.min(step, longest));
+  ui.slider.value = String(state.step);
+  ui.stepLabel.textContent = `${state.step} / ${longest}`;
+  const runs = drawn();
+  view.surface.moveMarkers(runs, state.step);
+  if (state.view === '3d') view.surface3d.update(runs, state.step);
+  for (const chart of [view.loss, view.lr, view.effective]) chart.moveCursor(state.step);
+}
+
+function stopPlaying() {
+  session.playing = false;
+  cancelAnimationFrame(session.frame);
+  ui.play.textContent = '▶';
+  state.save();
+}
+
+function togglePlay() {
+  if (session.playing) { stopPlaying(); return; }
+  if (state.step >= Number(ui.slider.max)) setStep(0);
+  session.playing = true;
+  ui.play.textContent = '⏸';
+  const tick = () => {
+    if (!session.playing) return;
+    setStep(state.step + state.speed);
+    if (state.step >= Number(ui.slider.max)) { stopPlaying(); return; }
+    session.frame = requestAnimationFrame(tick);
+  };
+  session.frame = requestAnimationFrame(tick);
+}
+
+// --- the surface and the settings ---------------------------------------------------
+
+async function loadSurface() {
+  ui.surface.value = state.expr !== null ? '' : state.surface;
+  ui.expressionBox.hidden = state.expr === null;
+  ui.expressionError.hidden = true;
+  let grid;
+  let info;
+  try {
+    if (state.expr !== null) {
+      ui.expression.value = state.expr;
+      const [x, y] = [state.startPoint[0], state.startPoint[1]];
+      const half = Math.max(2, Math.abs(x) * 1.5, Math.abs(y) * 1.5);
+      info = { minima: [], domain: { x: [-half, half], y: [-half, half] }, title: 'custom' };
+      grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: 120 });
+    } else {
+      info = state.surfaceInfo;
+      grid = await getJSON(`/api/surfaces/${state.surface}/grid?n=160`);
+    }
+  } catch (error) {
+    const detail = error instanceof RequestError ? error.detail : { message: String(error) };
+    ui.expressionError.hidden = false;
+    ui.expressionError.textContent = detail.line ? `line ${detail.line}, column ${detail.column}: ${detail.message}` : detail.message;
+    setRunning('the surface has an error', 'error');
+    return false;
+  }
+  ui.surfaceNote.textContent = state.expr !== null ? `f(x, y) = ${state.expr}` : `${info.formula}. ${info.description}`;
+  session.grid = grid;
+  view.surface.setSurface(grid, info);
+  view.surface3d.setSurface(grid);
+  return true;
+}
+
+function showSettings() {
+  const [x, y] = state.startPoint;
+  ui.startX.value = String(x);
+  ui.startY.value = String(y);
+  ui.steps.value = String(state.steps);
+  ui.noiseStd.value = String(state.noise?.[0] ?? 0);
+  ui.noiseSeed.value = String(state.noise?.[1] ?? 0);
+}
+
+function setStart([x, y]) {
+  state.start = [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
+  showSettings();
+  state.save();
+  runAll();
+}
+
+function readNumber(input, { integer = false, min = -Infinity, max = Infinity } = {}) {
+  const v = Number(input.value);
+  const ok = input.value.trim() !== '' && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min && v <= max;
+  input.classList.toggle('invalid', !ok);
+  return ok ? v : null;
+}
+
+function wireSettings() {
+  ui.surface.replaceChildren(
+    ...surfaces.map((s) => h('option', { value: s.id }, s.title)),
+    h('option', { value: '' }, 'Custom f(x, y)…'));
+  ui.surface.addEventListener('change', async () => {
+    if (ui.surface.value === '') {
+      state.expr = state.expr ?? ui.expression.value ?? 'x**2 + 10*y**2';
+      if (!state.expr) state.expr = 'x**2 + 10*y**2';
+    } else {
+      state.surface = ui.surface.value;
+      state.expr = null;
+    }
+    state.start = null;
+    showSettings();
+    state.save();
+    if (await loadSurface()) runAll();
+  });
+  ui.expression.addEventListener('change', async () => {
+    state.expr = ui.expression.value.trim() || 'x**2 + y**2';
+    state.save();
+    if (await loadSurface()) runAll();
+  });
+  const onStart = () => {
+    const x = readNumber(ui.startX, { min: -1e6, max: 1e6 });
+    const y = readNumber(ui.startY, { min: -1e6, max: 1e6 });
+    if (x !== null && y !== null) setStart([x, y]);
+  };
+  ui.startX.addEventListener('change', onStart);
+  ui.startY.addEventListener('change', onStart);
+  ui.steps.addEventListener('change', () => {
+    const v = readNumber(ui.steps, { integer: true, min: 1, max: 10_000 });
+    if (v !== null) { state.steps = v; state.save(); runAll(); }
+  });
+  const onNoise = () => {
+    const std = readNumber(ui.noiseStd, { min: 0, max: 1000 });
+    const seed = readNumber(ui.noiseSeed, { integer: true, min: 0, max: 2 ** 32 - 1 });
+    if (std === null || seed === null) return;
+    state.noise = std > 0 ? [std, seed] : null;
+    state.save();
+    runAll();
+  };
+  ui.noiseStd.addEventListener('change', onNoise);
+  ui.noiseSeed.addEventListener('change', onNoise);
+  $('[data-testid=run]').addEventListener('click', () => runAll());
+  $('[data-testid=add-run]').addEventListener('click', () => addRun({
+    optimizer: 'adam', params: {}, schedule: 'constant', scheduleParams: {}, label: null, color: null, hidden: false,
+  }));
+  ui.slider.addEventListener('input', () => { stopPlaying(); setStep(Number(ui.slider.value)); state.save(); });
+  ui.play.addEventListener('click', () => togglePlay());
+  ui.speed.replaceChildren(...SPEEDS.map((s) => h('option', { value: s, selected: s === state.speed }, `${s} steps/frame`)));
+  ui.speed.addEventListener('change', () => { state.speed = Number(ui.speed.value); state.save(); });
+  ui.view3d.checked = state.view === '3d';
+  ui.view3d.addEventListener('change', () => {
+    state.view = ui.view3d.checked ? '3d' : 'contour';
+    $('[data-testid=surface-3d]').hidden = state.view !== '3d';
+    state.save();
+    draw();
+  });
+  $('[data-testid=surface-3d]').hidden = state.view !== '3d';
+  $('[data-testid=export-json]').addEventListener('click', () => {
+    const names = currentLabels();
+    download('race.json', 'application/json', JSON.stringify({
+      request: requestFor(state.runs.map((_, k) => k)),
+      runs: data.map((d, k) => ({ label: names[k], status: d.status, stopped_at: d.stoppedAt, points: d.points, lr: d.lr, effective_lr: d.effective })),
+    }, null, 1));
+  });
+  $('[data-testid=export-csv]').addEventListener('click', () => {
+    download('race.csv', 'text/csv', toCSV(currentLabels(), data));
+  });
+}
+
+// --- keys and presenter -------------------------------------------------------------
+
+const keys = new Keys()
+  .bind([' '], 'play / pause', () => togglePlay())
+  .bind(['ArrowRight', 'PageDown'], 'next step', () => { stopPlaying(); setStep(state.step + 1); })
+  .bind(['ArrowLeft', 'PageUp'], 'previous step', () => { stopPlaying(); setStep(state.step - 1); })
+  .bind(['Home'], 'first step', () => { stopPlaying(); setStep(0); })
+  .bind(['End'], 'last step', () => { stopPlaying(); setStep(Number(ui.slider.max)); })
+  .bind(['r'], 'run', () => runAll());
+keys.render($('[data-testid=keys]'));
+
+const presenter = new Presenter({
+  toggle: $('[data-testid=presenter-toggle]'),
+  fullscreen: $('[data-testid=fullscreen]'),
+  onChange: (on) => { state.presenter = on; state.save(); },
+});
+presenter.set(state.presenter);
+
+// --- start --------------------------------------------------------------------------
+
+notices.update(state.takeNotices());
+data = state.runs.map(() => emptyData());
+renderRuns();
+wireSettings();
+showSettings();
+state.save();
+if (await loadSurface()) runAll();

@@ -1,0 +1,168 @@
+// The race page's state: the one object that reads and writes the URL (DESIGN.md, "URLs").
+//
+//   /optimizers?surface=rosenbrock&start=-1.5,2&steps=500&noise=0.5,1
+//     &run=sgd,lr=0.001&run=adam,lr=0.02,schedule=cosine,s.period=200,label=Adam%20cosine
+//
+// A run is `OPTIMIZER,NAME=VALUE,…`: the optimizer's hyperparameters by name,
+// `schedule=ID` and its parameters prefixed `s.`, a list as values joined by `|`
+// (`s.boundaries=200|400`), `color=RRGGBB` and `hide=1` for how it is drawn, and
+// `label=TEXT` last: the label takes the rest of the value, commas included.
+// Unknown or out-of-range values fall back to defaults with a notice.
+
+import { formatParam, parseParam } from '../lib/params.js';
+import { UrlState, field } from '../lib/urlstate.js';
+
+export const SPEEDS = [1, 2, 5, 10, 25];
+
+/** The default race when the URL names none: the lecture's three classics on Rosenbrock. */
+const DEFAULT_RUNS = ['sgd,lr=0.001', 'momentum,lr=0.001', 'adam,lr=0.02'];
+
+export class RaceState extends UrlState {
+  constructor(meta, search = window.location.search) {
+    super({
+      surface: field.string({ default: 'rosenbrock', choices: meta.surfaces.map((s) => s.id), label: 'surface', always: true }),
+      expr: field.string({ maxLength: 10_000, label: 'expression' }),
+      start: field.list(field.float({ min: -1e6, max: 1e6 }), { default: null, length: 2, label: 'start' }),
+      steps: field.int({ default: 500, min: 1, max: 10_000, label: 'steps', always: true }),
+      noise: field.list(field.float({ min: 0, max: 1e3 }), { default: null, length: 2, label: 'noise' }),
+      run: field.list(field.string({ maxLength: 2000 }), { default: DEFAULT_RUNS, repeat: true, always: true }),
+      step: field.int({ default: 0, min: 0, max: 10_000 }),
+      speed: field.float({ default: 5, choices: SPEEDS, label: 'speed' }),
+      view: field.string({ default: 'contour', choices: ['contour', '3d'] }),
+      presenter: field.bool(),
+    }, search);
+    Object.defineProperty(this, 'meta', { value: meta });
+    if (this.noise && !Number.isInteger(this.noise[1])) {
+      this.notices.push(`noise seed '${this.noise[1]}' is not a whole number; using no noise instead`);
+      this.noise = null;
+    }
+    // The runs as objects; a run the URL garbles is left out with a notice.
+    this.runs = [];
+    for (const text of this.run) {
+      try {
+        this.runs.push(parseRun(text, meta, this.notices));
+      } catch (error) {
+        this.notices.push(`run '${text}': ${error.message}; leaving it out`);
+      }
+    }
+  }
+
+  get surfaceInfo() {
+    return this.meta.surfaces.find((s) => s.id === this.surface);
+  }
+
+  /** The start: the URL's, else the surface's own. */
+  get startPoint() {
+    return this.start ?? (this.expr === null ? this.surfaceInfo.start : [0, 0]);
+  }
+
+  /** The OptimizeRequest for these runs (all of them by default). */
+  request(runs = this.runs) {
+    const body = this.expr !== null ? { expression: this.expr } : { surface: this.surface };
+    body.start = this.startPoint;
+    body.steps = this.steps;
+    body.runs = runs.map((run) => ({
+      optimizer: run.optimizer,
+      params: run.params,
+      schedule: { name: run.schedule, ...run.scheduleParams },
+      label: run.label,
+    }));
+    if (this.noise && this.noise[0] > 0) body.noise = { std: this.noise[0], seed: this.noise[1] };
+    return body;
+  }
+
+  save() {
+    this.run = this.runs.map((run) => formatRun(run, this.meta));
+    super.save();
+  }
+}
+
+function value(text) {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text.includes('|')) return text.split('|').map(Number);
+  return Number(text);
+}
+
+/** Check a parsed value against its param; fall back to the default with a notice. */
+function checked(param, raw, owner, notices) {
+  const parsed = parseParam(param, typeof raw === 'boolean' ? raw : formatParam(param, raw));
+  if (parsed === null || (param.kind === 'bool' && typeof raw !== 'boolean')) {
+    notices.push(`${owner}: ${param.name} '${Array.isArray(raw) ? raw.join('|') : raw}' is out of range; using ${formatParam(param, param.default)}`);
+    return param.default;
+  }
+  return parsed;
+}
+
+/** A run's text in the URL → {optimizer, params, schedule, scheduleParams, label, color, hidden}. */
+export function parseRun(text, meta, notices = []) {
+  let head = text;
+  let label = null;
+  const at = text.startsWith('label=') ? 0 : text.indexOf(',label=');
+  if (at >= 0) {
+    label = text.slice(at + (at === 0 ? 6 : 7)) || null;
+    head = text.slice(0, at);
+  }
+  const [optimizer, ...pairs] = head.split(',');
+  const opt = meta.optimizers.find((o) => o.id === optimizer);
+  if (!opt) throw new Error(`unknown optimizer '${optimizer}'`);
+  const run = { optimizer, params: {}, schedule: 'constant', scheduleParams: {}, label, color: null, hidden: false };
+  const scheduleRaw = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const [name, raw] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    if (name === 'schedule') run.schedule = raw;
+    else if (name === 'color' && /^[0-9a-fA-F]{6}$/.test(raw)) run.color = `#${raw.toLowerCase()}`;
+    else if (name === 'hide') run.hidden = raw === '1' || raw === 'true';
+    else if (name.startsWith('s.')) scheduleRaw[name.slice(2)] = value(raw);
+    else {
+      const param = opt.params.find((p) => p.name === name);
+      if (!param) notices.push(`${optimizer}: '${name}' is not one of its hyperparameters (${opt.params.map((p) => p.name).join(', ')}); ignoring it`);
+      else run.params[name] = checked(param, value(raw), optimizer, notices);
+    }
+  }
+  const schedule = meta.schedules.find((s) => s.id === run.schedule);
+  if (!schedule) {
+    notices.push(`${optimizer}: unknown schedule '${run.schedule}'; using constant`);
+    run.schedule = 'constant';
+  } else {
+    for (const [name, raw] of Object.entries(scheduleRaw)) {
+      const param = schedule.params.find((p) => p.name === name);
+      if (!param) notices.push(`${schedule.id}: '${name}' is not one of its parameters; ignoring it`);
+      else run.scheduleParams[name] = checked(param, raw, schedule.id, notices);
+    }
+  }
+  return run;
+}
+
+/** A run as the URL writes it: only what differs from the defaults, the label last. */
+export function formatRun(run, meta) {
+  const opt = meta.optimizers.find((o) => o.id === run.optimizer);
+  const parts = [run.optimizer];
+  for (const p of opt.params) {
+    if (p.name in run.params && JSON.stringify(run.params[p.name]) !== JSON.stringify(p.default)) {
+      parts.push(`${p.name}=${formatParam(p, run.params[p.name])}`);
+    }
+  }
+  if (run.schedule !== 'constant' || Object.keys(run.scheduleParams).length) {
+    parts.push(`schedule=${run.schedule}`);
+    const schedule = meta.schedules.find((s) => s.id === run.schedule);
+    for (const p of schedule.params) {
+      if (p.name in run.scheduleParams) parts.push(`s.${p.name}=${formatParam(p, run.scheduleParams[p.name])}`);
+    }
+  }
+  if (run.color) parts.push(`color=${run.color.slice(1)}`);
+  if (run.hidden) parts.push('hide=1');
+  if (run.label) parts.push(`label=${run.label}`);
+  return parts.join(',');
+}
+
+/** Each run's label: its own, else its optimizer's title, numbered on repeats (as the API does). */
+export function labels(runs, meta) {
+  const seen = new Map();
+  return runs.map((run) => {
+    const base = run.label || meta.optimizers.find((o) => o.id === run.optimizer).title;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base} ${n}`;
+  });
+}

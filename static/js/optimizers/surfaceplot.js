@@ -1,0 +1,124 @@
+// The loss surface as a contour plot with one trajectory per run, drawn as the race's
+// points arrive, a marker per run at the scrubber's step, the minima and the start.
+// Test hook (DESIGN.md): one contour trace, and one scatter trace per run named by its
+// label whose x and y are the run's points; markers are named "LABEL marker".
+
+import { fmt } from '../lib/format.js';
+import { newPlot, onPlotEvent, react, restyle } from '../lib/plot.js';
+
+/**
+ * Contour levels for z: log-spaced where the range is wide (the top of the range more than
+ * 100 times the 10th percentile's height above the minimum: Rosenbrock, Beale, Goldstein–
+ * Price), where linear levels would put every contour in one corner.
+ * Returns the values to draw and a colour bar whose ticks read in f's own units.
+ */
+export function contourScale(z) {
+  const flat = z.flat().filter((v) => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (!flat.length) return { z, colorbar: {}, log: false, transform: (v) => v };
+  const lo = flat[0];
+  const hi = flat[flat.length - 1];
+  const low = flat[Math.floor(flat.length / 10)]; // the 10th percentile
+  const wide = hi - lo > 100 * (low - lo + 1e-12); // Rosenbrock, Beale, Goldstein–Price
+  if (!wide) return { z, colorbar: { title: { text: 'f', side: 'right' } }, log: false, transform: (v) => v };
+  const delta = Math.max((hi - lo) * 1e-7, 1e-12);
+  const logged = z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - lo + delta))));
+  const first = Math.ceil(Math.log10(delta));
+  const last = Math.floor(Math.log10(hi - lo + delta));
+  const tickvals = [];
+  for (let k = first; k <= last; k += Math.max(1, Math.ceil((last - first) / 8))) tickvals.push(k);
+  const ticktext = tickvals.map((k) => fmt(10 ** k - delta + lo, 2));
+  return {
+    z: logged,
+    log: true,
+    transform: (v) => Math.log10(Math.max(v - lo, 0) + delta),
+    colorbar: { title: { text: 'f (log scale)', side: 'right' }, tickvals, ticktext },
+  };
+}
+
+export class SurfacePlot {
+  constructor(el, { onClick = () => {} } = {}) {
+    this.el = el;
+    this.onClick = onClick;
+    this.base = null; // the contour and what is drawn under the runs
+    this.drawn = null; // the promise of the first draw
+  }
+
+  /** A new surface: grid {x, y, z}, info {minima, title}. Runs are drawn by update(). */
+  setSurface(grid, info) {
+    const scale = contourScale(grid.z);
+    const contour = {
+      type: 'contour', name: 'f', x: grid.x, y: grid.y, z: scale.z,
+      ncontours: 30, colorscale: 'Viridis', reversescale: false, opacity: 0.85,
+      contours: { coloring: 'heatmap', showlines: true }, line: { width: 0.5, color: 'rgba(255,255,255,0.35)' },
+      colorbar: { thickness: 12, ...scale.colorbar },
+      hovertemplate: 'x %{x:.3g}, y %{y:.3g}<extra></extra>',
+    };
+    const minima = info.minima?.length ? [{
+      type: 'scatter', mode: 'markers', name: 'minima', x: info.minima.map((m) => m[0]), y: info.minima.map((m) => m[1]),
+      marker: { symbol: 'star', size: 14, color: '#ffffff', line: { color: '#111', width: 1.5 } },
+      hovertemplate: 'minimum (%{x:.4g}, %{y:.4g})<extra></extra>', showlegend: false,
+    }] : [];
+    this.base = { contour, minima, range: [[grid.x[0], grid.x.at(-1)], [grid.y[0], grid.y.at(-1)]], log: scale.log };
+  }
+
+  /**
+   * Draw the runs: runs[k] = {label, color, hidden, points: [[x, y, loss], …]}, each with a
+   * marker at min(step, last point). start: [x, y].
+   */
+  async update(runs, step, start) {
+    if (!this.base) return;
+    const trajectories = runs.map((run) => ({
+      type: 'scatter', mode: 'lines+markers', name: run.label,
+      x: run.points.map((p) => p[0]), y: run.points.map((p) => p[1]),
+      line: { color: run.color, width: 2 }, marker: { color: run.color, size: 3 },
+      visible: run.hidden ? 'legendonly' : true,
+      hovertemplate: `${run.label}<br>step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>`,
+    }));
+    const markers = runs.map((run) => {
+      const p = run.points[Math.min(step, run.points.length - 1)];
+      return {
+        type: 'scatter', mode: 'markers', name: `${run.label} marker`, showlegend: false,
+        x: p ? [p[0]] : [], y: p ? [p[1]] : [], visible: run.hidden ? false : true,
+        marker: { color: run.color, size: 12, line: { color: '#fff', width: 2 } }, hoverinfo: 'skip',
+      };
+    });
+    const startTrace = {
+      type: 'scatter', mode: 'markers', name: 'start', x: [start[0]], y: [start[1]], showlegend: false,
+      marker: { symbol: 'circle-open', size: 14, color: '#fff', line: { width: 3 } }, hoverinfo: 'skip',
+    };
+    const [[x0, x1], [y0, y1]] = this.base.range;
+    const layout = {
+      margin: { t: 10, r: 10 },
+      xaxis: { title: { text: 'x' }, range: [x0, x1], constrain: 'domain' },
+      yaxis: { title: { text: 'y' }, range: [y0, y1] },
+      legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 0 },
+      hovermode: 'closest',
+      uirevision: 'surface', // keep the user's zoom while the race streams in
+    };
+    const traces = [this.base.contour, ...this.base.minima, startTrace, ...trajectories, ...markers];
+    if (!this.drawn) {
+      // Drawn once (update may be called again before newPlot resolves), then redrawn by react.
+      this.drawn = newPlot(this.el, traces, layout, { filename: 'race' }).then(() => {
+        onPlotEvent(this.el, 'plotly_click', (event) => {
+          const point = event.points?.[0];
+          if (point && point.data.type === 'contour') this.onClick(point.x, point.y);
+        });
+      });
+      await this.drawn;
+    } else {
+      await this.drawn;
+      await react(this.el, traces, layout);
+    }
+  }
+
+  /** Move only the markers (scrubbing and playback: cheaper than redrawing the trajectories). */
+  async moveMarkers(runs, step) {
+    if (!this.drawn) return;
+    await this.drawn;
+    const first = this.el.data.findIndex((t) => t.name?.endsWith(' marker'));
+    if (first < 0) return;
+    const x = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[0]] : []; });
+    const y = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[1]] : []; });
+    await restyle(this.el, { x, y }, runs.map((_, k) => first + k));
+  }
+}

@@ -1,0 +1,176 @@
+"""The optimizer race page in Chromium: what is drawn equals what the API computes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app.scenarios import SCENARIOS
+
+pytestmark = pytest.mark.browser
+
+PLOT = "[data-testid=surface-plot]"
+RACE_URL = "/optimizers?surface=rosenbrock&start=-1.5,2&steps=300&run=sgd,lr=0.001&run=momentum,lr=0.001&run=adam,lr=0.02"
+RACE = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 300, "runs": [
+    {"optimizer": "sgd", "params": {"lr": 0.001}, "label": "SGD"},
+    {"optimizer": "momentum", "params": {"lr": 0.001}, "label": "Momentum"},
+    {"optimizer": "adam", "params": {"lr": 0.02}, "label": "Adam"},
+]}
+
+
+def races_done(page) -> int:
+    return int(page.evaluate("() => Number(document.body.dataset.races ?? 0)"))
+
+
+def open_race(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+
+
+def wait_next_race(page, before: int) -> None:
+    page.wait_for_function(f"() => Number(document.body.dataset.races ?? 0) > {before}")
+
+
+def drawn(page) -> dict[str, dict]:
+    """The surface plot's traces by name: {type, x, y}."""
+    traces = page.evaluate(f"""() => document.querySelector('{PLOT}').data.map(t => ({{
+        name: t.name, type: t.type, x: Array.from(t.x ?? []), y: Array.from(t.y ?? [])}}))""")
+    names = [t["name"] for t in traces]
+    assert len(names) == len(set(names)), f"two traces share a name: {names}"
+    return {t["name"]: t for t in traces}
+
+
+def api_race(page, body: dict) -> dict[str, dict]:
+    r = page.request.post("/api/optimize", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert r.ok, r.text()
+    return {run["label"]: run for run in r.json()["runs"]}
+
+
+def assert_trajectories(page, expected: dict[str, dict]) -> None:
+    traces = drawn(page)
+    assert [t["type"] for t in traces.values()].count("contour") == 1
+    for label, run in expected.items():
+        assert traces[label]["type"] == "scatter"
+        assert traces[label]["x"] == [p[0] for p in run["points"]], label
+        assert traces[label]["y"] == [p[1] for p in run["points"]], label
+
+
+def run_query(page) -> list[str]:
+    return parse_qs(urlsplit(page.url).query)["run"]
+
+
+def test_a_race_from_the_url_draws_every_trajectory_as_the_api_computes_it(page):
+    open_race(page, RACE_URL)
+    assert_trajectories(page, api_race(page, RACE))
+    for label in ("SGD", "Momentum", "Adam"):
+        assert page.locator(f'[data-testid="status-{label}"]').text_content().startswith("max_steps")
+    for chart in ("loss-plot", "lr-plot"):
+        names = page.evaluate(f"() => document.querySelector('[data-testid={chart}]').data.map(t => t.name)")
+        assert names == ["SGD", "Momentum", "Adam"]
+
+
+def test_a_typed_value_reruns_exactly_that_run_and_lives_in_the_url(page):
+    open_race(page, RACE_URL)
+    before = drawn(page)
+    count = races_done(page)
+    page.fill('[data-run="Adam"][data-param="lr"]', "0.05")
+    wait_next_race(page, count)
+    assert run_query(page) == ["sgd,lr=0.001", "momentum,lr=0.001", "adam,lr=0.05"]
+    after = drawn(page)
+    for label in ("SGD", "Momentum"):
+        assert after[label]["x"] == before[label]["x"]  # untouched
+    body = {**RACE, "runs": [{"optimizer": "adam", "params": {"lr": 0.05}, "label": "Adam"}]}
+    assert_trajectories(page, api_race(page, body))
+
+
+def test_a_reload_redraws_the_same_race(page):
+    open_race(page, RACE_URL)
+    page.fill('[data-run="Momentum"][data-param="momentum"]', "0.5")
+    wait_next_race(page, 1)
+    first = drawn(page)
+    page.reload()
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    again = drawn(page)
+    for label in ("SGD", "Momentum", "Adam"):
+        assert again[label]["x"] == first[label]["x"] and again[label]["y"] == first[label]["y"]
+
+
+def test_a_diverging_run_shows_its_badge_with_its_step(page):
+    scenario = next(s for s in SCENARIOS if s.id == "lr-sizes")
+    open_race(page, scenario.href)
+    runs = api_race(page, scenario.request())
+    big = runs["η = 0.105, too large"]
+    assert big["status"] == "diverged"
+    badge = page.locator('[data-testid="status-η = 0.105, too large"]')
+    assert badge.text_content() == f"diverged at step {big['stopped_at']}"
+    assert_trajectories(page, runs)
+
+
+def test_clicking_the_contour_moves_the_start(page):
+    open_race(page, RACE_URL)
+    count = races_done(page)
+    box = page.locator(f"{PLOT} .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85)  # lower right, no run there
+    wait_next_race(page, count)
+    start = [float(v) for v in parse_qs(urlsplit(page.url).query)["start"][0].split(",")]
+    assert start[0] > 1.0 and start[1] < 0.0
+    assert [float(page.input_value("[data-testid=start-x]")), float(page.input_value("[data-testid=start-y]"))] == start
+    traces = drawn(page)
+    assert [traces["SGD"]["x"][0], traces["SGD"]["y"][0]] == pytest.approx(start)
+    assert_trajectories(page, api_race(page, {**RACE, "start": start}))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+def test_every_scenario_link_loads_and_draws_its_race(page, scenario):
+    page.goto("/optimizers?steps=5")
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    link = page.locator(f'a[data-scenario="{scenario.id}"]')
+    assert link.get_attribute("href") == scenario.href
+    assert len(link.locator("xpath=..").text_content()) > 80  # the card tells the story
+    link.click()
+    page.wait_for_url(f"**/optimizers?surface={scenario.surface}*")
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    assert_trajectories(page, api_race(page, scenario.request()))
+
+
+def test_keys_step_the_shared_scrubber(page):
+    open_race(page, RACE_URL)
+    page.keyboard.press("End")
+    assert page.text_content("[data-testid=step]") == "300 / 300"
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content("[data-testid=step]") == "2 / 300"
+    page.wait_for_function(f"""() => {{
+        const m = document.querySelector('{PLOT}').data.find(t => t.name === 'Adam marker');
+        const a = document.querySelector('{PLOT}').data.find(t => t.name === 'Adam');
+        return m && m.x[0] === a.x[2] && m.y[0] === a.y[2];
+    }}""")
+
+
+def test_exports_download_the_race(page):
+    open_race(page, RACE_URL)
+    runs = api_race(page, RACE)
+    with page.expect_download() as info:
+        page.click("[data-testid=export-csv]")
+    lines = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "run,label,step,x,y,loss,lr,effective_lr_x,effective_lr_y"
+    assert len(lines) == 1 + sum(len(r["points"]) for r in runs.values())
+    assert lines[1].split(",")[:5] == ["0", "SGD", "0", "-1.5", "2"]
+    with page.expect_download() as info:
+        page.click("[data-testid=export-json]")
+    doc = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert doc["request"]["runs"][2]["params"] == {"lr": 0.02}
+    assert [p[:2] for p in doc["runs"][2]["points"]] == [p[:2] for p in runs["Adam"]["points"]]
+
+
+def test_bad_url_values_fall_back_with_a_notice(page):
+    page.goto("/optimizers?surface=nope&steps=abc&run=foo,lr=1&run=adam,lr=99,beta7=1")
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    text = page.text_content("[data-testid=notices]")
+    for words in ("surface 'nope'", "steps 'abc'", "unknown optimizer 'foo'", "lr '99'", "'beta7'"):
+        assert words in text
+    assert page.input_value("[data-run=Adam][data-param=lr]") == "0.01"  # Adam's default
