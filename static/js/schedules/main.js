@@ -168,6 +168,9 @@ async function loadLosses() {
     fetchCurve(NEWBOB);
     return;
   }
+  // Until the new curve is here NewBOB waits (its request with the old losses would be stale).
+  session.losses = null;
+  session.requests.get(NEWBOB)?.abort();
   const controller = new AbortController();
   session.lossRequest = controller;
   begin();
