@@ -114,12 +114,15 @@ def test_the_prefilled_sweep_draws_log10_of_the_apis_final_loss_with_diverged_ce
     mount(page)
     counts = [int(page.input_value(f"{PANEL} [data-axis={axis}] input[name=count]")) for axis in "xy"]
     assert counts[0] >= 5 and counts[1] >= 5
-    assert page.get_attribute(PLOT, "class") is not None
+    assert page.evaluate("() => document.querySelector('[data-testid=sweep-plot]').data") is None  # nothing drawn yet
 
     body = sweep(page)
     # The request: the page's base, the optimizer with its other params, a constant schedule.
     assert {k: body[k] for k in ("surface", "start", "steps", "noise")} == {
-        "surface": "rosenbrock", "start": [-1.5, 2], "steps": 500, "noise": {"std": 0, "seed": 0},
+        "surface": "rosenbrock",
+        "start": [-1.5, 2],
+        "steps": 500,
+        "noise": {"std": 0, "seed": 0},
     }
     assert body["optimizer"] == "momentum" and body["schedule"] == {"name": "constant"}
     x, y = body["axes"]["x"], body["axes"]["y"]
@@ -164,8 +167,12 @@ def test_clicking_a_cell_adds_that_setting_as_a_run(page, app_url):
         }
         # The chosen cell is marked for a moment, then the mark goes.
         page.wait_for_selector(f'{PLOT}[data-chosen="{i},{j}"]')
-        page.wait_for_function("() => document.querySelector('[data-testid=sweep-plot]').data.some((t) => t.name === 'chosen')")
-        page.wait_for_function("() => !document.querySelector('[data-testid=sweep-plot]').data.some((t) => t.name === 'chosen')")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=sweep-plot]').data.some((t) => t.name === 'chosen')"
+        )
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=sweep-plot]').data.some((t) => t.name === 'chosen')"
+        )
     assert page.evaluate("() => window.added.length") == 2
 
 
@@ -212,10 +219,16 @@ def test_sgd_sweeps_its_one_hyperparameter_as_one_row(page, app_url):
     assert len(drawn["z"]) == 1 and len(drawn["z"][0]) >= 5
     # Each cell's final loss is that of an SGD race with its lr.
     j = next(j for j, v in enumerate(answer["final_loss"][0]) if v is not None)
-    race = httpx.post(f"{app_url}/api/optimize", timeout=10, json={
-        "surface": "rosenbrock", "start": [-1.5, 2], "steps": 500,
-        "runs": [{"optimizer": "sgd", "params": {"lr": answer["x"][j]}, "schedule": {"name": "constant"}}],
-    }).json()["runs"][0]
+    race = httpx.post(
+        f"{app_url}/api/optimize",
+        timeout=10,
+        json={
+            "surface": "rosenbrock",
+            "start": [-1.5, 2],
+            "steps": 500,
+            "runs": [{"optimizer": "sgd", "params": {"lr": answer["x"][j]}, "schedule": {"name": "constant"}}],
+        },
+    ).json()["runs"][0]
     assert race["points"][-1][2] == pytest.approx(answer["final_loss"][0][j], rel=1e-12)
 
     click_cell(page, answer["x"][j], answer["y"][0])

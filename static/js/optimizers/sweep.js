@@ -342,6 +342,7 @@ export class SweepPanel {
     }
     if (this.controller !== controller) return;
     try {
+      clearTimeout(this.markTimer);
       this.shown = shown;
       await this.draw();
     } catch (error) {
@@ -384,7 +385,7 @@ export class SweepPanel {
     const yParam = oneRow ? null : optimizer.params.find((p) => p.name === yName);
     const css = getComputedStyle(this.root);
     const bad = css.getPropertyValue('--bad').trim() || '#b42318';
-    const ink = css.getPropertyValue('--ink').trim() || '#1a2230';
+    const current = css.getPropertyValue('--current').trim() || '#f2a100';
 
     // log10 of the final loss; a loss of exactly 0 sits at the bottom of the scale.
     const logs = loss.flat().filter((v) => v !== null && v > 0).map(Math.log10);
@@ -422,7 +423,7 @@ export class SweepPanel {
       const [i, j] = chosen;
       traces.push({
         type: 'scatter', mode: 'markers', name: 'chosen', x: [x[j]], y: [y[i]], hoverinfo: 'skip', showlegend: false,
-        marker: { symbol: 'square-open', size: 26, color: ink, line: { width: 3, color: ink } },
+        marker: { symbol: 'square-open', size: 30, color: current, line: { width: 4, color: current } },
       });
     }
     const where = request.expression != null ? `f = ${request.expression}` : (this.meta.surfaces?.find((s) => s.id === request.surface)?.title ?? request.surface);
@@ -430,9 +431,9 @@ export class SweepPanel {
       title: { text: `${optimizer.title} on ${where}: final loss after ${request.steps.toLocaleString('en')} steps`, x: 0, xref: 'paper', xanchor: 'left' },
       xaxis: axisLayout(xParam, x),
       yaxis: oneRow
-        ? { title: { text: `${optimizer.title}: ${xName} only` }, showticklabels: false, showgrid: false, zeroline: false }
+        ? { title: { text: `${optimizer.title}: ${xName} only` }, showticklabels: false, ticks: '', showgrid: false, zeroline: false }
         : axisLayout(yParam, y),
-      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom' },
+      legend: { orientation: 'h', x: 1, xanchor: 'right', y: -0.1, yanchor: 'top' }, // clear of the mode bar
       hovermode: 'closest',
     };
     return { traces, layout };
@@ -440,6 +441,8 @@ export class SweepPanel {
 
   async draw(chosen = null) {
     const { traces, layout } = this.figure(chosen);
+    if (chosen) this.plot.dataset.chosen = chosen.join(',');
+    else delete this.plot.dataset.chosen;
     await react(this.plot, traces, layout);
     // One click listener, bound again after each draw (a redraw from scratch drops it).
     this.offClick?.();
@@ -473,13 +476,10 @@ export class SweepPanel {
       hidden: false,
     });
     const shown = this.shown;
-    this.plot.dataset.chosen = `${i},${j}`;
     clearTimeout(this.markTimer);
     this.draw([i, j]).catch(() => {});
     this.markTimer = setTimeout(() => {
-      if (this.shown !== shown) return;
-      delete this.plot.dataset.chosen;
-      this.draw().catch(() => {});
+      if (this.shown === shown) this.draw().catch(() => {});
     }, MARK_MS);
   }
 
