@@ -109,7 +109,7 @@ export class SweepPanel {
     this.onAddRun = onAddRun;
     this.initialOptimizer = meta.optimizers.some((o) => o.id === initialOptimizer) ? initialOptimizer : meta.optimizers[0].id;
     this.controller = null; // the sweep request in flight
-    this.shown = null; // {request, answer, optimizer, names, baseKey} of the heatmap
+    this.shown = null; // the drawn sweep: {request, answer, optimizer, oneRow, params, baseKey}
     this.offClick = null;
     this.markTimer = 0;
     this.build();
@@ -335,8 +335,8 @@ export class SweepPanel {
     try {
       shown.answer = await postJSON('/api/optimize/sweep', request, { signal: controller.signal });
     } catch (error) {
-      if (isAbort(error)) return;
-      if (this.controller === controller) this.controller = null;
+      if (isAbort(error) || this.controller !== controller) return; // a newer sweep took over
+      this.controller = null;
       this.fail(error.detail?.message ?? error.message);
       return;
     }
