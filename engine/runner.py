@@ -19,9 +19,10 @@ graph are one). Each loop iteration t = 0, 1, … does, for all K at once:
    as Adam and AdamW, share one), so each group is a contiguous slice of the batch —
    with the rate η(t) from each run's schedule.
 
-``points[k]`` is p(k) and its loss, [x, y, loss] on a surface (``points[0]`` is the start), ``lr[k]`` the rate
-update k + 1 used and ``effective_lr[k]`` its per-coordinate rate; a diverged run has
-as many rates as points, any other run one fewer. Non-finite numbers never reach a
+``points[k]`` is p(k) and its loss, [x, y, loss] on a surface (``points[0]`` is the
+start), ``lr[k]`` the rate update k + 1 used, ``effective_lr[k]`` its per-coordinate rate
+and ``gradient[k]`` the gradient it stepped along (at p(k), noise included: the page
+draws it as −η∇); a diverged run has as many rates as points, any other run one fewer. Non-finite numbers never reach a
 result's points or loss; an effective rate of the update that diverged may be NaN,
 which JSON writes as null.
 
@@ -162,7 +163,7 @@ class Batch:
         start = np.asarray(start, dtype=float)
         if start.shape != (dim,) or not np.isfinite(start).all():
             raise InputError(f"the start must be {dim} finite numbers, got {start.tolist()}")
-        if self.record and (steps + 1) * len(runs) * (2 * dim + 1) > MAX_RECORDED_NUMBERS:
+        if self.record and (steps + 1) * len(runs) * (3 * dim + 1) > MAX_RECORDED_NUMBERS:
             raise InputError(
                 f"{len(runs)} runs of {steps:,} steps over {dim:,} coordinates would record more than "
                 f"{MAX_RECORDED_NUMBERS:,} numbers (limit max_recorded_numbers): use fewer steps or runs",
@@ -201,6 +202,7 @@ class Batch:
         if self.record:  # (iteration, run, ·): rows of one iteration are written together
             self.points = np.empty((steps + 1, K, D + 1))
             self.effective_lr = np.empty((steps, K, D))
+            self.gradients = np.empty((steps, K, D))  # the gradient each update used, noise included
         self.active = np.ones(K, dtype=bool)
         self.n_active = K
         self.stopped: np.ndarray | None = None  # (K, D) mask of stopped rows, once there is one
@@ -299,7 +301,7 @@ class Batch:
         lr_table, stopped, infinite = self.lr_table, self.stopped, self.infinite
         limit, limit2, inverse_limit = DIVERGENCE_LIMIT, DIVERGENCE_LIMIT**2, CONVERGENCE_TOL**-2
         vdot, absolute, inverse = np.vdot, np.abs, self.inverse
-        pos_log, loss_log, eff_log = [], [], []
+        pos_log, loss_log, eff_log, grad_log = [], [], [], []
         t = t0 = self.t
         with np.errstate(all="ignore"):
             while t < end:
@@ -342,6 +344,7 @@ class Batch:
                     effs.append(step(w, d, t + 1, lrs[t], state, out)[1])
                 if record:
                     eff_log.append(effs)
+                    grad_log.append(grad.copy())  # grad is a buffer that is written again
                 if stopped is not None:
                     np.copyto(prev, park, where=stopped)
                 prev, pos = pos, prev
@@ -355,6 +358,7 @@ class Batch:
                 n = len(eff_log)
                 for (_, rows, *_), column in zip(self.groups, zip(*eff_log)):
                     self.effective_lr[t0 : t0 + n, rows] = np.array(column)
+                self.gradients[t0 : t0 + n] = np.array(grad_log)
 
     def _diverge(self, t: int, pos, loss) -> None:
         size = np.maximum(np.abs(loss), np.abs(pos).max(axis=1))
@@ -410,6 +414,7 @@ class Batch:
             "points": np.ascontiguousarray(self.points[begin:n_points, r]),
             "lr": np.ascontiguousarray(self.lr_table[begin:n_lr, r, 0]),
             "effective_lr": np.ascontiguousarray(self.effective_lr[begin:n_lr, r]),
+            "gradient": np.ascontiguousarray(self.gradients[begin:n_lr, r]),
         }
 
     def result(self, k: int) -> dict:
@@ -438,7 +443,7 @@ def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence
 
 
 def race(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
-    """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, status, stopped_at, …}]``."""
+    """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, gradient, status, stopped_at, …}]``."""
     batch = surface_batch(expression, start, steps, runs, noise).run()
     return [batch.result(k) for k in range(batch.K)]
 
@@ -452,7 +457,7 @@ def race_events(
     expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
     chunk: int | None = None,
 ) -> Iterator[tuple[str, dict]]:
-    """The race as events: ``step`` {run, t, points, lr, effective_lr} (run k's values from
+    """The race as events: ``step`` {run, t, points, lr, effective_lr, gradient} (run k's values from
     index t on), ``end`` {run, label, status, stopped_at} once per run, then ``done``.
 
     Set-up errors (a bad expression, parameter or start) are raised here, before any

@@ -272,3 +272,15 @@ def test_bad_arguments():
         race(QUADRATIC, (math.nan, 1.0), 5, [Run("sgd")])
     with pytest.raises(ValueError, match="lr"):
         race(QUADRATIC, (1.0, 1.0), 5, [Run("sgd", {"lr": -1.0})])
+
+
+def test_each_update_records_the_gradient_it_stepped_along():
+    """gradient[k] is ∇f(p(k)) plus that update's noise, so SGD's p(k + 1) = p(k) − η·gradient[k]
+    (IEEE arithmetic, the same on every machine: compared exactly)."""
+    std, seed = 0.5, 4
+    [run] = race(QUADRATIC, (-4.5, 2.0), 20, [Run("sgd", {"lr": 0.03})], Noise(std, seed))
+    points, grads = run["points"][:, :2], run["gradient"]
+    assert grads.shape == (20, 2)
+    noise = np.random.default_rng(seed).normal(0.0, std, size=(20, 2))
+    np.testing.assert_allclose(grads, points[:-1] * [1.0, 20.0] + noise, rtol=1e-13)  # ∇(½x² + 10y²) + noise
+    np.testing.assert_array_equal(points[1:], points[:-1] - 0.03 * grads)
