@@ -174,3 +174,53 @@ def test_bad_url_values_fall_back_with_a_notice(page):
     for words in ("surface 'nope'", "steps 'abc'", "unknown optimizer 'foo'", "lr '99'", "'beta7'"):
         assert words in text
     assert page.input_value("[data-run=Adam][data-param=lr]") == "0.01"  # Adam's default
+
+
+def test_arrows_show_the_update_and_the_gradient_step_at_the_current_step(page):
+    open_race(page, "/optimizers?surface=quadratic&start=-4.5,2&steps=20&run=sgd,lr=0.09"
+                    "&run=momentum,lr=0.09,momentum=0.5&step=3&arrows=1")
+    runs = api_race(page, {"surface": "quadratic", "start": [-4.5, 2.0], "steps": 20, "runs": [
+        {"optimizer": "sgd", "params": {"lr": 0.09}, "label": "SGD"},
+        {"optimizer": "momentum", "params": {"lr": 0.09, "momentum": 0.5}, "label": "Momentum"}]})
+    notes = page.evaluate(f"() => document.querySelector('{PLOT}').layout.annotations"
+                          ".map(a => ({text: a.text, tail: [a.ax, a.ay], tip: [a.x, a.y]}))")
+    sgd, momentum = runs["SGD"], runs["Momentum"]
+    k = 3
+    gradient_step = [p - 0.09 * g for p, g in zip(sgd["points"][k][:2], sgd["gradient"][k])]
+    assert {"text": "−η∇", "tail": sgd["points"][k][:2], "tip": pytest.approx(gradient_step)} in notes
+    assert {"text": "", "tail": sgd["points"][k][:2], "tip": sgd["points"][k + 1][:2]} in notes
+    # momentum: −η d(t) then +αΔw(t−1) = α(p(t) − p(t−1)), tip to tail, ending at p(t + 1)
+    m = momentum["points"]
+    tip = [p - 0.09 * g for p, g in zip(m[k][:2], momentum["gradient"][k])]
+    plus = next(n for n in notes if n["text"] == "+αΔw")
+    assert plus["tail"] == pytest.approx(tip) and plus["tip"] == m[k + 1][:2]
+    assert [b - a for a, b in zip(plus["tail"], plus["tip"])] == pytest.approx(
+        [0.5 * (m[k][i] - m[k - 1][i]) for i in range(2)], rel=1e-9)
+    page.keyboard.press("a")  # arrows off
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').layout.annotations.length === 0")
+    assert "arrows" not in parse_qs(urlsplit(page.url).query)
+
+
+def test_a_sweep_cell_adds_its_setting_as_a_run(page):
+    open_race(page, "/optimizers?surface=rosenbrock&start=-1.5,2&steps=200&run=adam,lr=0.02")
+    page.click("[data-testid=sweep-run]")
+    page.wait_for_selector("[data-component=sweep][data-state=done]")
+    heat = page.evaluate("() => document.querySelector('[data-testid=sweep-plot]').data.find(t => t.type === 'heatmap')")
+    assert len(heat["x"]) * len(heat["y"]) >= 25
+    x, y = heat["x"][2], heat["y"][1]
+    px, py = page.evaluate("""([x, y]) => {
+        const el = document.querySelector('[data-testid=sweep-plot]');
+        const { xaxis, yaxis } = el._fullLayout;
+        const box = el.getBoundingClientRect();
+        return [box.left + xaxis._offset + xaxis.l2p(xaxis.d2l(x)), box.top + yaxis._offset + yaxis.l2p(yaxis.d2l(y))];
+    }""", [x, y])
+    page.mouse.move(px, py)
+    page.wait_for_function("""([x, y]) => (document.querySelector('[data-testid=sweep-plot]')._hoverdata ?? [])
+        .some((p) => p.x === x && p.y === y)""", arg=[x, y])
+    count = races_done(page)
+    page.mouse.click(px, py)
+    wait_next_race(page, count)
+    added = run_query(page)[-1]
+    params = dict(part.split("=") for part in added.split(",")[1:])
+    assert added.startswith("momentum,") and float(params["lr"]) == x and float(params["momentum"]) == y
+    assert page.locator('[data-testid="status-Momentum"]').count() == 1

@@ -41,6 +41,7 @@ const ui = {
   play: $('[data-testid=play]'),
   speed: $('[data-testid=speed]'),
   view3d: $('[data-testid=view-3d]'),
+  arrows: $('[data-testid=arrows]'),
 };
 
 // Per run, aligned with state.runs: what the stream has sent so far.
@@ -85,7 +86,7 @@ function renderRuns() {
 }
 
 function emptyData() {
-  return { points: [], lr: [], effective: [], status: null, stoppedAt: null };
+  return { points: [], lr: [], effective: [], gradient: [], status: null, stoppedAt: null };
 }
 
 function addRun(run) {
@@ -132,6 +133,7 @@ async function stream(indices, controller) {
       d.points.push(...msg.points);
       d.lr.push(...msg.lr);
       d.effective.push(...msg.effective_lr);
+      d.gradient.push(...msg.gradient);
       queueDraw();
     } else if (event === 'end') {
       const k = indices[msg.run];
@@ -220,7 +222,9 @@ function saveForSchedules() {
 
 function drawn() {
   const names = currentLabels();
-  return state.runs.map((run, k) => ({ ...data[k], label: names[k], color: colorOf(k), hidden: run.hidden }));
+  return state.runs.map((run, k) => ({
+    ...data[k], label: names[k], color: colorOf(k), hidden: run.hidden, optimizer: run.optimizer,
+  }));
 }
 
 function queueDraw() {
@@ -383,6 +387,14 @@ function wireSettings() {
   ui.play.addEventListener('click', () => togglePlay());
   ui.speed.replaceChildren(...SPEEDS.map((s) => h('option', { value: s, selected: s === state.speed }, `${s} steps/frame`)));
   ui.speed.addEventListener('change', () => { state.speed = Number(ui.speed.value); state.save(); });
+  ui.arrows.checked = state.arrows;
+  view.surface.arrows = state.arrows;
+  ui.arrows.addEventListener('change', () => {
+    state.arrows = ui.arrows.checked;
+    view.surface.arrows = state.arrows;
+    state.save();
+    setStep(state.step);
+  });
   ui.view3d.checked = state.view === '3d';
   ui.view3d.addEventListener('change', () => {
     state.view = ui.view3d.checked ? '3d' : 'contour';
@@ -411,7 +423,8 @@ const keys = new Keys()
   .bind(['ArrowLeft', 'PageUp'], 'previous step', () => { stopPlaying(); setStep(state.step - 1); })
   .bind(['Home'], 'first step', () => { stopPlaying(); setStep(0); })
   .bind(['End'], 'last step', () => { stopPlaying(); setStep(Number(ui.slider.max)); })
-  .bind(['r'], 'run', () => runAll());
+  .bind(['r'], 'run', () => runAll())
+  .bind(['a'], 'arrows', () => ui.arrows.click());
 keys.render($('[data-testid=keys]'));
 
 const presenter = new Presenter({

@@ -29,6 +29,7 @@ export class RaceState extends UrlState {
       step: field.int({ default: 0, min: 0, max: 10_000 }),
       speed: field.float({ default: 5, choices: SPEEDS, label: 'speed' }),
       view: field.string({ default: 'contour', choices: ['contour', '3d'] }),
+      arrows: field.bool(),
       presenter: field.bool(),
     }, search);
     Object.defineProperty(this, 'meta', { value: meta });

@@ -4,7 +4,7 @@
 // label whose x and y are the run's points; markers are named "LABEL marker".
 
 import { fmt } from '../lib/format.js';
-import { newPlot, onPlotEvent, react, restyle } from '../lib/plot.js';
+import { newPlot, onPlotEvent, react, relayout, restyle } from '../lib/plot.js';
 
 /**
  * Contour levels for z: log-spaced where the range is wide (the top of the range more than
@@ -35,10 +35,41 @@ export function contourScale(z) {
   };
 }
 
+function arrow(from, to, color, dash, text) {
+  return {
+    xref: 'x', yref: 'y', axref: 'x', ayref: 'y', x: to[0], y: to[1], ax: from[0], ay: from[1],
+    showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: dash ? 2 : 3, arrowcolor: color,
+    text: text ?? '', font: { color, size: 13 }, xanchor: 'left', yanchor: 'bottom', opacity: 0.95,
+  };
+}
+
+/**
+ * The arrows of step `step` for each visible run (as Plotly annotations): the update
+ * p(t) → p(t + 1) in the run's colour, the gradient step −η∇ (dashed, black) and for
+ * momentum the lecture's "+αΔw": Δw(t) = −η d(t) + α Δw(t−1), drawn tip to tail.
+ */
+export function stepArrows(runs, step) {
+  const out = [];
+  for (const run of runs) {
+    if (run.hidden || !run.gradient || step >= run.gradient.length || step + 1 >= run.points.length) continue;
+    const p = run.points[step];
+    const next = run.points[step + 1];
+    const g = run.gradient[step];
+    const eta = run.lr[step];
+    if (!g || g.some((v) => v === null || !Number.isFinite(v))) continue;
+    const tip = [p[0] - eta * g[0], p[1] - eta * g[1]];
+    out.push(arrow(p, next, run.color, false, ''));
+    out.push(arrow(p, tip, '#111111', true, '−η∇'));
+    if (run.optimizer === 'momentum' && step > 0) out.push(arrow(tip, next, run.color, true, '+αΔw'));
+  }
+  return out;
+}
+
 export class SurfacePlot {
   constructor(el, { onClick = () => {} } = {}) {
     this.el = el;
     this.onClick = onClick;
+    this.arrows = false; // draw the current step's update and gradient arrows
     this.base = null; // the contour and what is drawn under the runs
     this.drawn = null; // the promise of the first draw
   }
@@ -94,6 +125,7 @@ export class SurfacePlot {
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 0 },
       hovermode: 'closest',
       uirevision: 'surface', // keep the user's zoom while the race streams in
+      annotations: this.arrows ? stepArrows(runs, step) : [],
     };
     const traces = [this.base.contour, ...this.base.minima, startTrace, ...trajectories, ...markers];
     if (!this.drawn) {
@@ -120,5 +152,8 @@ export class SurfacePlot {
     const x = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[0]] : []; });
     const y = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[1]] : []; });
     await restyle(this.el, { x, y }, runs.map((_, k) => first + k));
+    if (this.arrows || this.el.layout.annotations?.length) {
+      await relayout(this.el, { annotations: this.arrows ? stepArrows(runs, step) : [] });
+    }
   }
 }
