@@ -5,6 +5,7 @@
 // [data-testid=status-LABEL] exists only once that run has ended.
 
 import { h, replace } from '../lib/dom.js';
+import { mathLines } from '../lib/math.js';
 import { paramControl } from '../lib/params.js';
 
 export class RunList {
@@ -69,11 +70,12 @@ export class RunList {
 
     return h('li', { class: `run-card${run.hidden ? ' hidden-run' : ''}`, style: `--run-color: ${drawnColor}`, 'data-label': label },
       h('div', { class: 'run-head' }, color, name, badge, hide, remove),
-      h('div', { class: 'run-row' }, pickOptimizer, h('code', { class: 'formula', title: opt.citation }, opt.formula)),
+      h('div', { class: 'run-row' }, pickOptimizer),
+      h('div', { class: 'formula', title: opt.citation }, mathLines(opt.formula)),
       h('div', { class: 'run-params' }, params),
       h('details', { class: 'run-schedule-box', open: schedule.id !== 'constant' },
         h('summary', {}, 'schedule: ', pickSchedule),
-        h('code', { class: 'formula' }, schedule.formula),
+        h('div', { class: 'formula' }, mathLines(schedule.formula)),
         h('div', { class: 'run-params' }, scheduleParams)));
   }
 
