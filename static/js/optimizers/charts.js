@@ -42,13 +42,18 @@ export class Chart {
     this.drawn = null; // the promise of the first draw
   }
 
-  layout(step) {
-    const { title, log } = KINDS[this.kind];
+  /** A log y axis unless some value is not positive (a saddle's losses go below 0). */
+  layout(step, data = []) {
+    const { title } = KINDS[this.kind];
+    const values = data.flatMap((t) => t.y).filter((v) => v !== null && Number.isFinite(v));
+    const log = KINDS[this.kind].log && values.every((v) => v > 0);
+    // Minor labels (2 and 5) only where the axis spans less than two decades, else decades only.
+    const decades = values.length ? Math.log10(Math.max(...values) / Math.min(...values)) : 0;
     return {
       title: { text: title, x: 0, xanchor: 'left' },
       margin: { t: 36, r: 10 },
       xaxis: { title: { text: 'step t' } },
-      yaxis: { type: log ? 'log' : 'linear', exponentformat: 'power', nticks: 5 },
+      yaxis: { type: log ? 'log' : 'linear', exponentformat: 'power', ...(log ? { dtick: decades < 2 ? 'D2' : 1 } : { nticks: 6 }) },
       showlegend: false,
       shapes: cursor(step),
       uirevision: this.kind,
@@ -58,11 +63,11 @@ export class Chart {
   async update(runs, step) {
     const data = traces(this.kind, runs);
     if (!this.drawn) {
-      this.drawn = newPlot(this.el, data, this.layout(step), { filename: KINDS[this.kind].file });
+      this.drawn = newPlot(this.el, data, this.layout(step, data), { filename: KINDS[this.kind].file });
       await this.drawn;
     } else {
       await this.drawn; // drawn once; a call made while newPlot is still running waits for it
-      await react(this.el, data, this.layout(step));
+      await react(this.el, data, this.layout(step, data));
     }
   }
 
