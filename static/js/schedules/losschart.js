@@ -44,10 +44,15 @@ export class LossChart {
     ];
     await react(this.el, traces, {
       xaxis: { title: { text: 'update' }, range: [1, Math.max(steps, 2)], zeroline: false },
-      yaxis: { title: { text: 'loss' }, type: positive ? 'log' : 'linear', exponentformat: 'power', ...(positive ? { dtick: 1 } : { nticks: 4 }) },
+      yaxis: {
+        title: { text: 'loss' }, type: positive ? 'log' : 'linear', exponentformat: 'power',
+        ...(positive ? { tickmode: 'linear', dtick: 1 } : { tickmode: 'auto', nticks: 4 }),
+      },
+      // η on its own ticks (an overlaying axis would otherwise sync them to the loss axis's)
       yaxis2: {
-        title: { text: 'η' }, overlaying: 'y', tickmode: 'auto', side: 'right', type: log ? 'log' : 'linear',
-        rangemode: log ? 'normal' : 'tozero', showgrid: false, exponentformat: 'power', ...(log ? { dtick: 1 } : { nticks: 4 }),
+        title: { text: 'η' }, overlaying: 'y', side: 'right', type: log ? 'log' : 'linear',
+        rangemode: log ? 'normal' : 'tozero', showgrid: false, exponentformat: 'power',
+        ...(log ? { tickmode: 'linear', dtick: 1 } : { tickmode: 'auto', nticks: 4 }),
       },
       legend: { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom' },
       margin: { t: 8 },
