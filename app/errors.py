@@ -33,7 +33,8 @@ def problem(status: int, **detail) -> FastJSONResponse:
 def validation_detail(errors: list[dict]) -> dict:
     first = errors[0]
     where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query"))
-    message = f"{where}: {first['msg']}" if where else first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+    message = f"{where}: {reason}" if where else reason
     detail = {"message": message}
     if first["type"] in LIMIT_ERRORS and where:
         detail["limit"] = where

@@ -17,11 +17,26 @@ from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# name → (URL, what it shows)
+# name → (URL, what it shows, the element to capture or None for the window)
 SHOTS = {
-    "landing": ("/", "the landing page"),
-    "graph-forward": ("/graph?preset=logreg&step=5", "logistic regression, forward phase: u = wᵀx just computed"),
-    "graph-backward": ("/graph?preset=colah&step=11", "e = (a + b)(b + 1), backward phase: b's fan-out sum 3 + 2 = 5"),
+    "landing": ("/", "the landing page", None),
+    "graph-forward": ("/graph?preset=logreg&step=5", "logistic regression, forward phase: u = wᵀx just computed", None),
+    "graph-backward": ("/graph?preset=colah&step=11", "e = (a + b)(b + 1), backward phase: b's fan-out sum 3 + 2 = 5",
+                       None),
+    "optimizers": ("/optimizers", "the race page: SGD, momentum and Adam on Rosenbrock", None),
+    "race-ravine": ("/optimizers?surface=quadratic&start=-4.5,2&steps=50&run=sgd,lr=0.09"
+                    "&run=momentum,lr=0.09,momentum=0.5,label=Momentum%2C%20%CE%B1%20%3D%200.5&step=4&arrows=1",
+                    "momentum in a ravine, with the update, −η∇ and +αΔw arrows at step 4", ".race-layout"),
+    "race-adagrad": ("/optimizers?surface=rosenbrock&start=-1.5,2&steps=2000&run=adagrad,lr=0.5&run=rmsprop,lr=0.01",
+                     "AdaGrad's effective rate only falls, RMSProp's recovers", ".race-layout"),
+    "schedules": ("/schedules?schedule=newbob", "every learning-rate schedule; NewBOB reacting to a race's loss", None),
+}
+
+# What each page sets when it has drawn everything.
+READY = {
+    "/graph": "() => document.body.dataset.run === 'done'",
+    "/optimizers": "() => Number(document.body.dataset.races ?? 0) >= 1",
+    "/schedules": "() => document.body.dataset.state === 'ready'",
 }
 
 
@@ -31,16 +46,20 @@ def take(out: Path, presenter: bool = False) -> list[Path]:
     with running_app() as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=VIEWPORT, base_url=base)
-        for name, (url, _) in SHOTS.items():
+        for name, (url, _, element) in SHOTS.items():
             page = context.new_page()
-            if presenter and url.startswith("/graph"):
-                url += "&presenter=1"
+            if presenter and url != "/":
+                url += ("&" if "?" in url else "?") + "presenter=1"
             page.goto(url)
-            if url.startswith("/graph"):
-                page.wait_for_selector("body[data-run=done]")
+            ready = READY.get(url.split("?")[0])
+            if ready:
+                page.wait_for_function(ready, timeout=30_000)
                 page.add_style_tag(content="*, *::before { animation: none !important; transition: none !important; }")
             path = out / f"{name}{'-presenter' if presenter else ''}.png"
-            page.screenshot(path=str(path))
+            if element:
+                page.locator(element).screenshot(path=str(path))
+            else:
+                page.screenshot(path=str(path))
             written.append(path)
             page.close()
         browser.close()
@@ -50,7 +69,7 @@ def take(out: Path, presenter: bool = False) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    parser.add_argument("--presenter", action="store_true", help="graph pages in presenter mode")
+    parser.add_argument("--presenter", action="store_true", help="pages in presenter mode")
     args = parser.parse_args()
     for path in take(args.out, args.presenter):
         print(path)
