@@ -1,6 +1,8 @@
 // The one module that touches window.Plotly: loading it, its config (PNG export, no
 // links out), a theme read from the CSS variables in base.css, presenter-mode scaling
-// and resizing with the container. Pages draw through newPlot/react/extendTraces/restyle.
+// and resizing with the container. Pages draw through newPlot/react/extendTraces/restyle;
+// stills (toImage, snapshot) and data → pixel mappings (axisMapper, plotArea, which read
+// Plotly's internal axes) come from here too.
 //
 // plotly.js is served by the app (/vendor/plotly.min.js, nothing from outside) and
 // loaded on first use by a script element: allowed under the pages' CSP
@@ -189,4 +191,51 @@ export function purge(el) {
   entry.observers.forEach((observer) => observer.disconnect());
   plots.delete(el);
   window.Plotly?.purge(el);
+}
+
+/** The plot drawn as an image: a data: URL (format 'png', 'jpeg', 'webp' or 'svg') of width × height. */
+export async function toImage(el, { format = 'png', width, height } = {}) {
+  const Plotly = await loadPlotly();
+  return Plotly.toImage(el, { format, width: width ?? el.clientWidth, height: height ?? el.clientHeight });
+}
+
+/** Data → pixel coordinates, (x, y) ↦ [px, py] from the plot's top-left corner, for its current axes. */
+export function axisMapper(el) {
+  const { xaxis, yaxis } = el._fullLayout;
+  const pixel = (ax, v) => ax._offset + ax.l2p(ax.d2l ? ax.d2l(v) : v);
+  return (x, y) => [pixel(xaxis, x), pixel(yaxis, y)];
+}
+
+/** The rectangle, in pixels from the plot's top-left corner, inside the axes. */
+export function plotArea(el) {
+  const { xaxis, yaxis } = el._fullLayout;
+  return { left: xaxis._offset, top: yaxis._offset, width: xaxis._length, height: yaxis._length };
+}
+
+/**
+ * A still of `el` at width × height, drawn from an off-screen copy of the traces that pass
+ * `keep(trace)` with `layout` merged over its own (e.g. a wider top margin, no legend): the
+ * image (a data: URL), the copy's mapping from data to the image's pixels (axisMapper) and
+ * its plot area. What is drawn later over the image lands where the copy's axes put it,
+ * whatever size the page shows `el` at.
+ */
+export async function snapshot(el, { width, height, keep = () => true, layout = {}, format = 'png' }) {
+  const Plotly = await loadPlotly();
+  const copy = document.createElement('div');
+  Object.assign(copy.style, { position: 'fixed', left: '-100000px', top: '0', width: `${width}px`, height: `${height}px` });
+  copy.setAttribute('aria-hidden', 'true');
+  document.body.append(copy);
+  try {
+    const traces = structuredClone(el.data.filter(keep));
+    const config = { ...plotConfig(), staticPlot: true };
+    await Plotly.newPlot(copy, traces, merge(structuredClone(el.layout), { ...layout, width, height, autosize: false }), config);
+    return {
+      image: await toImage(copy, { format, width, height }),
+      map: axisMapper(copy),
+      area: plotArea(copy),
+    };
+  } finally {
+    Plotly.purge(copy);
+    copy.remove();
+  }
 }

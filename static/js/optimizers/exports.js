@@ -1,8 +1,9 @@
-// The race as files: JSON (request and result) and CSV (one row per run and step).
+// The race as files: JSON (request and result), CSV (one row per run and step), and the
+// download of any of them or of a recorded video (animation.js).
 
-/** Offer `text` as a file download. */
-export function download(filename, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer `content` (text or a Blob, e.g. a recorded video) as a file download of this type. */
+export function download(filename, type, content) {
+  const url = URL.createObjectURL(new Blob([content], { type })); // a Blob part is referenced, not copied
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
