@@ -112,8 +112,14 @@ def test_a_diverging_run_shows_its_badge_with_its_step(page):
 def test_clicking_the_contour_moves_the_start(page):
     open_race(page, RACE_URL)
     count = races_done(page)
-    box = page.locator(f"{PLOT} .nsewdrag").first.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85)  # lower right, no run there
+    area = page.locator(f"{PLOT} .nsewdrag").first
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    x, y = box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85  # lower right, no run there
+    page.mouse.move(x, y)  # a click reports the point Plotly's hover has reached: wait for it
+    page.wait_for_function(f"() => (document.querySelector('{PLOT}')._hoverdata ?? [])"
+                           ".some((p) => p.data.type === 'contour')")
+    page.mouse.click(x, y)
     wait_next_race(page, count)
     start = [float(v) for v in parse_qs(urlsplit(page.url).query)["start"][0].split(",")]
     assert start[0] > 1.0 and start[1] < 0.0

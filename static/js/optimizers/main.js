@@ -9,6 +9,7 @@ import { Notices } from '../lib/notices.js';
 import { theme } from '../lib/plot.js';
 import { Presenter } from '../lib/presenter.js';
 import { Chart } from './charts.js';
+import { recordRace } from './animation.js';
 import { download, toCSV } from './exports.js';
 import { RunList } from './runlist.js';
 import { RaceState, SPEEDS, labels } from './state.js';
@@ -409,6 +410,20 @@ function wireSettings() {
       request: requestFor(state.runs.map((_, k) => k)),
       runs: data.map((d, k) => ({ label: names[k], status: d.status, stopped_at: d.stoppedAt, points: d.points, lr: d.lr, effective_lr: d.effective })),
     }, null, 1));
+  });
+  const video = $('[data-testid=export-video]');
+  video.addEventListener('click', async () => {
+    video.disabled = true;
+    video.textContent = 'recording…';
+    try {
+      const title = state.expr !== null ? `f(x, y) = ${state.expr}` : state.surfaceInfo.title;
+      download('race.webm', 'video/webm', await recordRace($('[data-testid=surface-plot]'), drawn(), { title }));
+    } catch (error) {
+      ui.status.textContent = `video: ${error.message}`;
+    } finally {
+      video.disabled = false;
+      video.textContent = 'Video';
+    }
   });
   $('[data-testid=export-csv]').addEventListener('click', () => {
     download('race.csv', 'text/csv', toCSV(currentLabels(), data));
