@@ -47,13 +47,13 @@ export class Chart {
     const { title } = KINDS[this.kind];
     const values = data.flatMap((t) => t.y).filter((v) => v !== null && Number.isFinite(v));
     const log = KINDS[this.kind].log && values.every((v) => v > 0);
-    // Minor labels (2 and 5) only where the axis spans less than two decades, else decades only.
+    // Under two decades Plotly labels every digit (2 … 9): label 2 and 5 only.
     const decades = values.length ? Math.log10(Math.max(...values) / Math.min(...values)) : 0;
     return {
       title: { text: title, x: 0, xanchor: 'left' },
       margin: { t: 36, r: 10 },
       xaxis: { title: { text: 'step t' } },
-      yaxis: { type: log ? 'log' : 'linear', exponentformat: 'power', ...(log ? { dtick: decades < 2 ? 'D2' : 1 } : { nticks: 6 }) },
+      yaxis: { type: log ? 'log' : 'linear', exponentformat: 'power', ...(log ? (decades < 2 ? { dtick: 'D2' } : {}) : { nticks: 6 }) },
       showlegend: false,
       shapes: cursor(step),
       uirevision: this.kind,
