@@ -230,3 +230,47 @@ def test_a_sweep_cell_adds_its_setting_as_a_run(page):
     params = dict(part.split("=") for part in added.split(",")[1:])
     assert added.startswith("momentum,") and float(params["lr"]) == x and float(params["momentum"]) == y
     assert page.locator('[data-testid="status-Momentum"]').count() == 1
+
+
+def test_runs_can_be_hidden_recoloured_and_removed(page):
+    open_race(page, RACE_URL)
+    card = page.locator('.run-card[data-label="Momentum"]')
+    card.locator("button[title=Hide]").click()
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').data.find(t => t.name === 'Momentum').visible === 'legendonly'")
+    assert run_query(page)[1] == "momentum,lr=0.001,hide=1"
+    page.locator('.run-card[data-label="Adam"] input[type=color]').evaluate(
+        "(el) => { el.value = '#ff8800'; el.dispatchEvent(new Event('input', { bubbles: true })); }")
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').data.find(t => t.name === 'Adam').line.color === '#ff8800'")
+    assert run_query(page)[2] == "adam,lr=0.02,color=ff8800"
+    page.locator('.run-card[data-label="SGD"] button[aria-label="remove SGD"]').click()
+    page.wait_for_function(f"() => !document.querySelector('{PLOT}').data.some(t => t.name === 'SGD')")
+    assert run_query(page) == ["momentum,lr=0.001,hide=1", "adam,lr=0.02,color=ff8800"]
+    assert [t for t in drawn(page) if not t.endswith(" marker") and t not in ("f", "start", "minima")] == ["Momentum", "Adam"]
+
+
+def test_play_moves_every_marker_along_its_trajectory(page):
+    open_race(page, RACE_URL)
+    page.keyboard.press(" ")
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=step-slider]').value) >= 50")
+    page.keyboard.press(" ")  # pause
+    step = int(page.input_value("[data-testid=step-slider]"))
+    page.wait_for_function(f"""() => {{
+        const data = document.querySelector('{PLOT}').data;
+        return ['SGD', 'Momentum', 'Adam'].every((label) => {{
+            const run = data.find(t => t.name === label), marker = data.find(t => t.name === label + ' marker');
+            return marker.x[0] === run.x[{step}] && marker.y[0] === run.y[{step}];
+        }});
+    }}""")
+    assert parse_qs(urlsplit(page.url).query)["step"] == [str(step)]
+
+
+def test_the_3d_view_draws_the_surface_and_each_trajectory_on_it(page):
+    open_race(page, RACE_URL)
+    page.check("[data-testid=view-3d]")
+    page.wait_for_function("() => (document.querySelector('[data-testid=surface-3d]').data ?? []).length > 1")
+    traces = page.evaluate("""() => document.querySelector('[data-testid=surface-3d]').data.map(t => ({
+        name: t.name, type: t.type, n: (t.x ?? []).length }))""")
+    assert traces[0]["type"] == "surface"
+    lines = {t["name"]: t for t in traces if t["type"] == "scatter3d" and not t["name"].endswith(" marker")}
+    assert set(lines) == {"SGD", "Momentum", "Adam"}
+    assert parse_qs(urlsplit(page.url).query)["view"] == ["3d"]
