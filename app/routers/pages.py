@@ -30,6 +30,7 @@ NAV = [
     NavLink("graph", "/graph", "Graph"),
     NavLink("optimizers", "/optimizers", "Optimizers"),
     NavLink("schedules", "/schedules", "Schedules"),
+    NavLink("init", "/init", "Initialisation"),
 ]
 
 templates.env.globals["version"] = settings.version
@@ -58,6 +59,11 @@ def optimizers_page(request: Request):
 @router.get("/schedules", response_class=HTMLResponse)
 def schedules_page(request: Request):
     return templates.TemplateResponse(request, "schedules.html", {"page": "schedules"})
+
+
+@router.get("/init", response_class=HTMLResponse)
+def init_page(request: Request):
+    return templates.TemplateResponse(request, "init.html", {"page": "init"})
 
 
 @router.get("/vendor/plotly.min.js")

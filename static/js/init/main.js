@@ -1,0 +1,1 @@
+// The initialisation page: being built.
