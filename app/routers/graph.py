@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from app.responses import FastJSONResponse
-from app.schemas.graph import GradcheckResponse, GraphRequest
+from app.schemas.graph import GradcheckResponse, GraphRequest, TrainRequest
 from app.sse import error_stream, event_stream
 from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, trace_events
+from engine.trace import to_json
+from engine.training import train
 
 router = APIRouter(prefix="/api/graph", tags=["graph"])
 
@@ -49,3 +51,15 @@ def post_trace_stream(request: GraphRequest):
 @router.post("/gradcheck", response_model=GradcheckResponse)
 def post_gradcheck(request: GraphRequest) -> dict:
     return gradcheck(build(request))
+
+
+@router.post("/train")
+def post_train(request: TrainRequest) -> FastJSONResponse:
+    """Train, then trace the pass at the trained values: `{iteration, losses, lr, status,
+    updates: {param: {before, grad, after}}, trace}` (the training mode of /graph)."""
+    graph = build(request)
+    result = train(graph, optimizer=request.optimizer, params=request.params, schedule=request.schedule.name,
+                   schedule_params=request.schedule.params, iterations=request.iterations)
+    result["updates"] = {name: {key: to_json(value) for key, value in update.items()}
+                         for name, update in result["updates"].items()}
+    return FastJSONResponse({**result, "trace": trace(graph)})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.schemas.common import Name
-from engine.limits import MAX_PROGRAM_CHARS
+from app.schemas.common import Name, Params, known
+from app.schemas.optimize import ScheduleSpec
+from engine.limits import MAX_PROGRAM_CHARS, MAX_STEPS
+from engine.optimizers import OPTIMIZERS
 
 
 class GraphRequest(BaseModel):
@@ -23,3 +25,22 @@ class GradcheckResponse(BaseModel):
     max_rel_error: float
     leaves: dict[str, float | None]
     coordinates_checked: int
+
+
+class TrainRequest(GraphRequest):
+    """Train the program's params: `iterations` updates of one optimizer from its initial values."""
+
+    optimizer: Name = "sgd"
+    params: Params = Field(default_factory=dict)
+    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+    iterations: int = Field(1, ge=0, le=MAX_STEPS)
+
+    @field_validator("optimizer")
+    @classmethod
+    def known_optimizer(cls, name: str) -> str:
+        return known(OPTIMIZERS, name, "optimizer")
+
+    @model_validator(mode="after")
+    def valid_params(self) -> TrainRequest:
+        self.params = OPTIMIZERS[self.optimizer].validate_params(self.params)
+        return self

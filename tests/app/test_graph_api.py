@@ -151,3 +151,28 @@ def test_random_and_malformed_programs_never_500(client):
         assert r.status_code in (200, 404, 422), (program, r.status_code, r.text)
         if r.status_code == 200:
             assert "NaN" not in r.text and "Infinity" not in r.text
+
+
+def test_train_returns_losses_the_last_update_and_the_trace_at_the_trained_values(client):
+    body = {"preset": "logreg", "optimizer": "sgd", "params": {"lr": 0.5}, "iterations": 5}
+    r = client.post("/api/graph/train", json=body)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["iteration"] == 5 and len(result["losses"]) == 6 and result["lr"] == [0.5] * 5
+    assert result["trace"]["loss"] == pytest.approx(result["losses"][-1], rel=1e-14)
+    w = result["updates"]["w"]
+    assert w["after"] == pytest.approx([b - 0.5 * g for b, g in zip(w["before"], w["grad"])], rel=1e-14)
+    assert result["trace"]["forward"][[f["node"] for f in result["trace"]["forward"]].index("w")]["value"] == w["after"]
+    again = client.post("/api/graph/train", json={**body, "iterations": 4}).json()
+    assert again["losses"] == result["losses"][:5]  # stateless: iteration N is recomputed the same way
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"preset": "logreg", "optimizer": "nope"}, "unknown optimizer"),
+    ({"preset": "logreg", "params": {"lr": -1}}, "lr"),
+    ({"preset": "logreg", "iterations": 10_001}, "limit iterations"),
+    ({"program": "x = input(1.0)\ny = x * x"}, "no param"),
+])
+def test_bad_train_requests_are_422(client, body, words):
+    r = client.post("/api/graph/train", json=body)
+    assert r.status_code == 422 and words in r.json()["detail"]["message"]
