@@ -24,8 +24,8 @@ SHOTS = {
     "graph-backward": ("/graph?preset=colah&step=11", "e = (a + b)(b + 1), backward phase: b's fan-out sum 3 + 2 = 5",
                        None),
     "optimizers": ("/optimizers", "the race page: SGD, momentum and Adam on Rosenbrock", None),
-    "race-ravine": ("/optimizers?surface=quadratic&start=-4.5,2&steps=50&run=sgd,lr=0.09"
-                    "&run=momentum,lr=0.09,momentum=0.5,label=Momentum%2C%20%CE%B1%20%3D%200.5&step=4&arrows=1",
+    "race-ravine": (("/optimizers?surface=quadratic&start=-4.5,2&steps=50&run=sgd,lr=0.09"
+                     "&run=momentum,lr=0.09,momentum=0.5,label=Momentum%2C%20%CE%B1%20%3D%200.5&step=4&arrows=1"),
                     "momentum in a ravine, with the update, −η∇ and +αΔw arrows at step 4", ".race-layout"),
     "race-adagrad": ("/optimizers?surface=rosenbrock&start=-1.5,2&steps=2000&run=adagrad,lr=0.5&run=rmsprop,lr=0.01",
                      "AdaGrad's effective rate only falls, RMSProp's recovers", ".race-layout"),
