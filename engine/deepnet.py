@@ -11,6 +11,8 @@ identity, ∂loss/∂hₗ = (Wᵀ)^(L−l)·1, so 2^(L−l) and 0.5^(L−l) time
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from engine.errors import InputError
@@ -19,10 +21,30 @@ from engine.inits import INITS
 from engine.limits import MAX_DEPTH, MAX_INIT_ELEMENTS, MAX_INIT_SAMPLES, MAX_INIT_WIDTH
 from engine.ops import OPS
 
-__all__ = ["ACTIVATIONS", "deep_network"]
+__all__ = ["ACTIVATIONS", "HISTOGRAM_BINS", "MAX_HISTOGRAMS", "activation_curves", "deep_network"]
 
 # "linear" and the program language's activation functions
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu")
+
+# Each activation as the lecture writes it, f(x) (its derivative is the op's own formula, engine.ops).
+_FORMULAS = {
+    "linear": "f(x) = x",
+    "sigmoid": "σ(x) = 1/(1 + exp(−x))",
+    "tanh": "tanh(x) = (exp(x) − exp(−x))/(exp(x) + exp(−x))",
+    "relu": "relu(x) = max(0, x)",
+    "leaky_relu": "lrelu(x) = x where x > 0, else 0.01x",
+    "elu": "elu(x) = x where x > 0, else exp(x) − 1",
+    "softplus": "softplus(x) = log(1 + exp(x))",
+    "gelu": "gelu(x) = x·Φ(x)",
+}
+assert tuple(_FORMULAS) == ACTIVATIONS
+
+MAX_HISTOGRAMS = 8  # histograms: layers whose activations one request may ask to see
+HISTOGRAM_BINS = 40
+
+
+def _op(activation: str):
+    return OPS["identity" if activation == "linear" else activation]
 
 
 def _check(depth: int, width: int, samples: int, activation: str, init: str) -> None:
@@ -69,11 +91,35 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+def histogram(values: np.ndarray, index: int) -> dict:
+    """``{index, edges, counts, nonfinite}``: np.histogram of the finite values over their own
+    range in HISTOGRAM_BINS bins (every value equal: one unit-wide range around it, as NumPy
+    does), and how many values overflowed. Nothing finite: no edges and no counts."""
+    values = np.asarray(values).ravel()
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"index": index, "edges": [], "counts": [], "nonfinite": int(values.size)}
+    counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(finite.min(), finite.max()))
+    return {"index": index, "edges": edges.tolist(), "counts": counts.tolist(),
+            "nonfinite": int(values.size - finite.size)}
+
+
+def _check_histograms(histograms: Sequence[int], depth: int) -> None:
+    if len(histograms) > MAX_HISTOGRAMS:
+        raise InputError(f"at most {MAX_HISTOGRAMS} histograms (limit histograms), got {len(histograms)}",
+                         "histograms")
+    for index in histograms:
+        if not 1 <= index <= depth:
+            raise InputError(f"histograms: layer {index} is not a layer of this network (1 … {depth})")
+
+
 def deep_network(depth: int, width: int, activation: str, init: str, gain: float = 1.0, seed: int = 0,
-                 samples: int = 256) -> dict:
-    """``{"layers": [{index, act_mean, act_std, grad_norm, weight_grad_norm}, …]}`` for
-    l = 1 … depth: the mean and spread of hₗ, ‖∂loss/∂hₗ‖ and ‖∂loss/∂Wₗ‖ (Frobenius).
-    A number that overflowed float64 (a network that explodes) is None."""
+                 samples: int = 256, histograms: Sequence[int] = ()) -> dict:
+    """``{"layers": [{index, act_mean, act_std, grad_norm, weight_grad_norm}, …], "histograms": […]}``
+    for l = 1 … depth: the mean and spread of hₗ, ‖∂loss/∂hₗ‖ and ‖∂loss/∂Wₗ‖ (Frobenius).
+    A number that overflowed float64 (a network that explodes) is None. ``histograms``
+    names layers whose activations hₗ come back binned (see ``histogram``), in that order."""
+    _check_histograms(histograms, depth)
     graph = build(depth, width, activation, init, gain, seed, samples)
     with np.errstate(all="ignore"):
         graph.forward(check=False)
@@ -88,4 +134,31 @@ def deep_network(depth: int, width: int, activation: str, init: str, gain: float
                 "grad_norm": _finite(np.linalg.norm(grads[f"h{layer}"])),
                 "weight_grad_norm": _finite(np.linalg.norm(grads[f"W{layer}"])),
             })
-    return {"layers": layers}
+        binned = [histogram(graph.by_id[f"h{index}"].value, index) for index in histograms]
+    return {"layers": layers, "histograms": binned}
+
+
+def activation_curves(lo: float = -5.0, hi: float = 5.0, n: int = 201) -> list[dict]:
+    """Every activation f on n points of [lo, hi]: ``{id, formula, derivative, x, y, dy}``,
+    y = f(x) from the engine's forward pass and dy = f′(x) from its backward pass of
+    sum(f(x)) (the local derivative, since ∂sum/∂f = 1), with the op's derivative formula."""
+    x = np.linspace(lo, hi, n)
+    curves = []
+    for activation in ACTIVATIONS:
+        op = _op(activation)
+        xs = Node("x", "input", value=x, source="x", named=True)
+        ys = Node("y", "op", op, (xs,), source=f"{activation}(x)", named=True)
+        total = Node("total", "op", OPS["sum"], (ys,), source="sum(y)", named=True)
+        graph = Graph(total, [xs, ys, total])
+        graph.forward()
+        grads = graph.backward()
+        shown = _FORMULAS[activation].split(" = ")[0]  # "σ(x)"
+        curves.append({
+            "id": activation,
+            "formula": _FORMULAS[activation],
+            "derivative": f"{shown.removesuffix('(x)')}′(x) = " + op.formula[0].format("x", out=shown),
+            "x": x.tolist(),
+            "y": ys.value.tolist(),
+            "dy": grads["x"].tolist(),
+        })
+    return curves

@@ -37,3 +37,40 @@ def test_limits_are_named(client, body, limit):
 def test_bad_bodies_are_422(client, body):
     r = client.post("/api/init/deep", json=body)
     assert r.status_code == 422 and r.json()["detail"]["message"]
+
+
+def test_histograms_come_back_for_the_layers_asked_for(client):
+    body = {"depth": 10, "width": 100, "activation": "sigmoid", "init": "normal", "gain": 1.0, "samples": 64}
+    plain = client.post("/api/init/deep", json=body).json()
+    r = client.post("/api/init/deep", json={**body, "histograms": [1, 10]})
+    assert r.status_code == 200
+    answer = r.json()
+    assert plain["histograms"] == [] and answer["layers"] == plain["layers"]
+    first, last = answer["histograms"]
+    assert (first["index"], last["index"]) == (1, 10)
+    for hist in (first, last):
+        assert set(hist) == {"index", "edges", "counts", "nonfinite"}
+        assert len(hist["edges"]) == 41 and len(hist["counts"]) == 40 and sum(hist["counts"]) == 64 * 100
+        assert hist["edges"] == sorted(hist["edges"]) and 0 <= hist["edges"][0] and hist["edges"][-1] <= 1
+
+
+@pytest.mark.parametrize("histograms, limit", [(list(range(1, 10)), "histograms"), ([0], "histograms.0"),
+                                               ([201], "histograms.0")])
+def test_too_many_or_impossible_histogram_layers_are_named(client, histograms, limit):
+    r = client.post("/api/init/deep", json={"histograms": histograms})
+    assert r.status_code == 422 and r.json()["detail"]["limit"] == limit
+
+
+def test_a_histogram_layer_deeper_than_the_network_is_422(client):
+    r = client.post("/api/init/deep", json={"depth": 3, "histograms": [4]})
+    assert r.status_code == 422 and "not a layer" in r.json()["detail"]["message"]
+
+
+def test_activations_list_every_activation_with_its_derivative(client):
+    r = client.get("/api/init/activations")
+    assert r.status_code == 200
+    curves = r.json()
+    assert [c["id"] for c in curves] == ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu"]
+    tanh = next(c for c in curves if c["id"] == "tanh")
+    assert len(tanh["x"]) == len(tanh["y"]) == len(tanh["dy"]) == 201
+    assert tanh["dy"][100] == 1.0 and tanh["derivative"] == "tanh′(x) = 1 − tanh(x)²"

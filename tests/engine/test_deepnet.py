@@ -66,3 +66,72 @@ def test_bad_settings_are_input_errors_naming_what_to_change(kwargs, words):
     args = {"depth": 4, "width": 8, "activation": "tanh", "init": "glorot_normal", **kwargs}
     with pytest.raises(InputError, match=words):
         deep_network(**args)
+
+
+def test_histograms_bin_the_layers_asked_for_over_their_own_range():
+    """The lecture's saturated sigmoids: with N(0, 1) weights into 100 units every zₗ is
+    spread over ±10, so most hₗ = σ(zₗ) sit within a few hundredths of 0 or 1."""
+    result = deep_network(10, 100, "sigmoid", "normal", 1.0, 0, 256, histograms=[10, 1, 5])
+    assert [h["index"] for h in result["histograms"]] == [10, 1, 5]
+    graph = build(10, 100, "sigmoid", "normal", 1.0, 0, 256)
+    graph.forward()
+    for hist in result["histograms"]:
+        values = graph.by_id[f"h{hist['index']}"].value
+        counts, edges = np.histogram(values, bins=40, range=(values.min(), values.max()))
+        assert hist["counts"] == counts.tolist() and hist["edges"] == edges.tolist()
+        assert sum(hist["counts"]) == values.size and hist["nonfinite"] == 0
+        counts = np.array(hist["counts"])
+        assert counts[:4].sum() + counts[-4:].sum() > 0.6 * values.size  # within 0.1 of 0 or 1
+        assert 0 <= hist["edges"][0] < 0.01 and 0.99 < hist["edges"][-1] <= 1
+
+
+def test_no_histograms_unless_asked_and_the_layers_are_unchanged_by_asking():
+    plain = deep_network(5, 8, "relu", "he_normal", 1.0, 3, 16)
+    asked = deep_network(5, 8, "relu", "he_normal", 1.0, 3, 16, histograms=[2])
+    assert plain["histograms"] == [] and plain["layers"] == asked["layers"]
+
+
+def test_histograms_count_finite_values_only():
+    layers = deep_network(200, 50, "linear", "normal", 1000.0, 0, 4, histograms=[1, 200])["histograms"]
+    assert layers[0]["nonfinite"] == 0 and sum(layers[0]["counts"]) == 200
+    assert layers[1] == {"index": 200, "edges": [], "counts": [], "nonfinite": 200}
+    # zero init: every value is 0, binned as NumPy does (one unit-wide range around it)
+    (zero,) = deep_network(3, 4, "tanh", "zeros", 1.0, 0, 8, histograms=[2])["histograms"]
+    assert sum(zero["counts"]) == 32 and zero["edges"][0] == -0.5 and zero["edges"][-1] == 0.5
+
+
+@pytest.mark.parametrize("histograms, words", [([0], "not a layer"), ([5], "not a layer"),
+                                               (list(range(1, 5)) * 3, "limit histograms")])
+def test_bad_histogram_layers_are_input_errors(histograms, words):
+    with pytest.raises(InputError, match=words):
+        deep_network(4, 8, "tanh", "glorot_normal", histograms=histograms)
+
+
+def test_activation_curves_are_the_engines_functions_and_derivatives():
+    from engine.deepnet import ACTIVATIONS, activation_curves
+    from engine.ops import OPS
+
+    curves = {c["id"]: c for c in activation_curves()}
+    assert tuple(curves) == ACTIVATIONS
+    x = np.linspace(-5, 5, 201)
+    sigmoid = 1 / (1 + np.exp(-x))
+    expected = {
+        "linear": (x, np.ones_like(x)),
+        "sigmoid": (sigmoid, sigmoid * (1 - sigmoid)),
+        "tanh": (np.tanh(x), 1 - np.tanh(x) ** 2),
+        "relu": (np.maximum(x, 0), (x > 0).astype(float)),
+        "softplus": (np.log1p(np.exp(x)), sigmoid),
+    }
+    for name, (y, dy) in expected.items():
+        assert curves[name]["x"] == pytest.approx(x.tolist(), abs=1e-15)
+        assert curves[name]["y"] == pytest.approx(y.tolist(), rel=1e-12, abs=1e-15)
+        assert curves[name]["dy"] == pytest.approx(dy.tolist(), rel=1e-12, abs=1e-15)
+    assert curves["sigmoid"]["derivative"] == "σ′(x) = σ(x)(1 − σ(x))"
+    for name in ("leaky_relu", "elu", "gelu"):  # the same as the ops' own local derivatives
+        out = OPS[name].forward(x)
+        assert curves[name]["dy"] == pytest.approx(OPS[name].local[0](out, x).tolist(), rel=1e-14, abs=1e-15)
+        # and central differences away from the kinks
+        h = 1e-6
+        numeric = (OPS[name].forward(x + h) - OPS[name].forward(x - h)) / (2 * h)
+        smooth = np.abs(x) > 1e-3
+        assert np.allclose(np.array(curves[name]["dy"])[smooth], numeric[smooth], rtol=1e-6, atol=1e-8)
