@@ -9,8 +9,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.scenarios import SCENARIOS
+from app.schemas.meta import OptimizerInfo
 from app.settings import settings
 from engine import PRESETS
+from engine.optimizers import OPTIMIZERS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=settings.templates_dir)
@@ -48,7 +50,9 @@ def index(request: Request):
 
 @router.get("/graph", response_class=HTMLResponse)
 def graph_page(request: Request):
-    return templates.TemplateResponse(request, "graph.html", {"page": "graph", "presets": preset_list()})
+    optimizers = [OptimizerInfo.model_validate(o).model_dump() for o in OPTIMIZERS.values()]
+    return templates.TemplateResponse(request, "graph.html",
+                                      {"page": "graph", "presets": preset_list(), "optimizers": optimizers})
 
 
 @router.get("/optimizers", response_class=HTMLResponse)

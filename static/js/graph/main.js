@@ -13,10 +13,12 @@ import { GraphView } from './graphview.js';
 import { Player } from './player.js';
 import { PageState } from './state.js';
 import { Trace } from './trace.js';
+import { TrainingPanel } from './training.js';
 
 const $ = (selector) => document.querySelector(selector);
 const presets = JSON.parse($('#presets-data').textContent);
-const state = new PageState(presets);
+const optimizers = JSON.parse($('#optimizers-data').textContent);
+const state = new PageState(presets, optimizers);
 const session = { trace: null, run: null }; // the last good trace; the latest run's AbortController
 
 const ui = {
@@ -104,6 +106,7 @@ function showGraph(trace) {
 async function run({ fromURL = false } = {}) {
   const source = fromURL ? state.source : state.sourceFor(view.editor.value);
   const targetStep = fromURL ? state.step : 0;
+  if (!fromURL) state.iteration = 0; // a new program starts from its own values
   session.run?.abort();
   const { signal } = (session.run = new AbortController());
   // <body data-run="running|done|error">: done once the gradient check is back (a hook for tests).
@@ -151,7 +154,59 @@ async function run({ fromURL = false } = {}) {
     if (isAbort(error) || signal.aborted) return;
     view.badge.fail(error.detail);
   }
+  if (state.iteration > 0) {
+    await train(state.iteration, { step: targetStep });
+    return;
+  }
+  training.show({ iteration: 0, losses: [trace.result.loss], lr: [], updates: {}, status: 'max_steps' });
   mark('done');
+}
+
+/** The trace document of POST /api/graph/trace (or /train's `trace`) as a Trace. */
+function traceOf(doc) {
+  const trace = new Trace(doc.graph);
+  doc.forward.forEach((event) => trace.add('forward', event));
+  doc.backward.forEach((event) => trace.add('backward', event));
+  trace.add('done', { grads: doc.grads, loss: doc.loss });
+  return trace;
+}
+
+/**
+ * Train the program's params to iteration `iterations` (recomputed from its initial
+ * values by the server) and show that pass: fully revealed, or at `step` (a URL's).
+ */
+async function train(iterations, { step = null } = {}) {
+  session.run?.abort();
+  const { signal } = (session.run = new AbortController());
+  document.body.dataset.run = 'running';
+  player.pause();
+  try {
+    const result = await postJSON('/api/graph/train', {
+      ...state.source, optimizer: state.optimizer, params: state.hyper, iterations,
+    }, { signal });
+    if (signal.aborted) return;
+    const trace = traceOf(result.trace);
+    session.trace = trace;
+    state.iteration = result.iteration;
+    view.editor.clearError();
+    showGraph(trace);
+    show(step ?? trace.length);
+    await training.show(result);
+    document.body.dataset.run = 'done';
+  } catch (error) {
+    if (isAbort(error) || signal.aborted) return;
+    const detail = error instanceof RequestError ? error.detail : { message: String(error) };
+    view.editor.showError(detail, 'Training stopped; the graph shown is the last pass.');
+    document.body.dataset.run = 'error';
+  }
+}
+
+const training = new TrainingPanel($('[data-component=training]'), optimizers, state, {
+  onTrain: (iterations) => train(iterations),
+  onChange: () => state.save(),
+});
+if (state.iteration > 0 || new URLSearchParams(window.location.search).has('optimizer')) {
+  $('[data-component=training]').open = true;
 }
 
 ui.preset.addEventListener('change', () => {
@@ -183,6 +238,7 @@ new Keys()
   .bind(['Home'], 'start', () => go('first'))
   .bind(['End'], 'last step', () => go('last'))
   .bind(['p'], 'play', togglePlay)
+  .bind(['t'], 'train one iteration', () => { $('[data-component=training]').open = true; train(state.iteration + 1); })
   .note(['Ctrl+Enter'], 'run')
   .note(['Escape'], 'leaves the editor')
   .render($('[data-component=keys]'));

@@ -4,22 +4,54 @@
 //   /graph?preset=colah&step=9            a preset at step 9
 //   /graph?program=x%20%3D%20...&step=3   a custom program
 //   &presenter=1  presenter mode;  &speed=2  play speed (steps per second)
+//   &optimizer=sgd&lr=0.1&iteration=5      training: the pass after 5 updates (any hyperparameter by name)
 
+import { formatParam, parseParam } from '../lib/params.js';
 import { UrlState, field } from '../lib/urlstate.js';
 
 export const SPEEDS = [0.5, 1, 2, 4];
 
 export class PageState extends UrlState {
-  constructor(presets, search = window.location.search) {
+  constructor(presets, optimizers = [], search = window.location.search) {
     super({
       preset: field.string({ default: presets[0]?.id ?? null, choices: presets.map((p) => p.id), label: 'demo', always: true }),
       program: field.string(), // the custom program's text when preset is null
       step: field.int({ default: 0, min: 0, always: true }),
       presenter: field.bool(),
       speed: field.float({ default: 1, choices: SPEEDS, label: 'speed' }),
+      optimizer: field.string({ default: 'sgd', choices: optimizers.map((o) => o.id), label: 'optimizer' }),
+      iteration: field.int({ default: 0, min: 0, max: 10_000, label: 'iteration' }),
     }, search);
     Object.defineProperty(this, 'presets', { value: presets });
+    Object.defineProperty(this, 'optimizers', { value: optimizers });
+    this.hyper = this.readHyper(search);
     if (this.program !== null) this.setSource({ program: this.program }); // a program wins over a preset
+  }
+
+  /** The training optimizer's hyperparameters named in the URL (valid ones; a notice for the rest). */
+  readHyper(search) {
+    const opt = this.optimizers.find((o) => o.id === this.optimizer);
+    const params = new URLSearchParams(search);
+    const hyper = {};
+    for (const p of opt?.params ?? []) {
+      if (!params.has(p.name)) continue;
+      const parsed = parseParam(p, params.get(p.name));
+      if (parsed === null) this.notices.push(`${p.name} '${params.get(p.name)}' is out of range for ${opt.id}; using ${formatParam(p, p.default)}`);
+      else hyper[p.name] = parsed;
+    }
+    return hyper;
+  }
+
+  toSearch() {
+    const params = new URLSearchParams(super.toSearch());
+    const opt = this.optimizers.find((o) => o.id === this.optimizer);
+    for (const p of opt?.params ?? []) {
+      if (p.name in this.hyper && JSON.stringify(this.hyper[p.name]) !== JSON.stringify(p.default)) {
+        params.set(p.name, formatParam(p, this.hyper[p.name]));
+      }
+    }
+    const search = params.toString();
+    return search ? `?${search}` : '';
   }
 
   presetById(id) {

@@ -1,0 +1,105 @@
+// Training mode: pick an optimizer and its hyperparameters, then train the program's
+// params one iteration (or 10, 100) at a time. The server recomputes iteration N from
+// the program's initial values (POST /api/graph/train), so the URL's &iteration=N always
+// shows the same numbers; the stepper then shows that pass, fully revealed. The last
+// update is written out on each param: w ← w − η·∂L/∂w for SGD, before → after otherwise.
+
+import { h, replace } from '../lib/dom.js';
+import { fmt, term } from '../lib/format.js';
+import { paramControl } from '../lib/params.js';
+import { newPlot, react } from '../lib/plot.js';
+
+const SHOWN = 4; // numbers of a param's update written out (a matrix shows its first few)
+
+export class TrainingPanel {
+  /**
+   * optimizers: GET /api/optimizers; state: the page state (optimizer, hyper, iteration);
+   * onTrain(iterations): the page trains and calls show(result).
+   */
+  constructor(el, optimizers, state, { onTrain, onChange }) {
+    this.el = el;
+    this.optimizers = optimizers;
+    this.state = state;
+    this.onTrain = onTrain;
+    this.onChange = onChange;
+    this.plotDrawn = null;
+    this.pick = el.querySelector('[data-testid=train-optimizer]');
+    this.params = el.querySelector('.train-params');
+    this.counter = el.querySelector('[data-testid=iteration]');
+    this.update = el.querySelector('[data-testid=last-update]');
+    this.plot = el.querySelector('[data-testid=loss-history]');
+    this.status = el.querySelector('.train-status');
+    replace(this.pick, optimizers.map((o) => h('option', { value: o.id }, o.title)));
+    this.pick.value = state.optimizer;
+    this.pick.addEventListener('change', () => {
+      state.optimizer = this.pick.value;
+      state.hyper = {};
+      this.renderParams();
+      this.onChange();
+    });
+    for (const button of el.querySelectorAll('[data-train]')) {
+      const n = Number(button.dataset.train);
+      button.addEventListener('click', () => this.onTrain(n === 0 ? 0 : state.iteration + n));
+    }
+    this.renderParams();
+  }
+
+  get optimizer() {
+    return this.optimizers.find((o) => o.id === this.state.optimizer);
+  }
+
+  renderParams() {
+    const opt = this.optimizer;
+    replace(this.params, opt.params.map((p) => paramControl(p, this.state.hyper[p.name] ?? p.default, (value) => {
+      this.state.hyper[p.name] = value;
+      this.onChange();
+    }, { train: opt.id }).el));
+  }
+
+  /** Training's result: the counter, the loss chart and the last update's numbers. */
+  async show(result) {
+    this.counter.textContent = String(result.iteration);
+    this.status.textContent = result.status === 'diverged' ? `diverged at iteration ${result.iteration + 1}: stopped` : '';
+    this.showUpdate(result);
+    const trace = {
+      type: 'scatter', mode: 'lines+markers', name: 'loss', x: result.losses.map((_, k) => k), y: result.losses,
+      marker: { size: 4 },
+    };
+    const positive = result.losses.every((v) => v > 0);
+    const layout = {
+      margin: { t: 8, r: 8, l: 44, b: 32 }, showlegend: false,
+      xaxis: { title: { text: 'iteration' } }, yaxis: { title: { text: 'loss' }, type: positive ? 'log' : 'linear' },
+    };
+    if (!this.plotDrawn) {
+      this.plotDrawn = newPlot(this.plot, [trace], layout, { filename: 'loss-history' });
+      await this.plotDrawn;
+    } else {
+      await this.plotDrawn;
+      await react(this.plot, [trace], layout);
+    }
+  }
+
+  showUpdate(result) {
+    const entries = Object.entries(result.updates ?? {});
+    if (!entries.length) {
+      replace(this.update, h('p', { class: 'muted' }, 'Iteration 0: the program as written. Press train.'));
+      return;
+    }
+    const sgd = this.state.optimizer === 'sgd';
+    const eta = result.lr.at(-1);
+    replace(this.update,
+      h('p', { class: 'muted' }, sgd
+        ? `Update ${result.iteration}: w ← w − η·∂L/∂w with η = ${fmt(eta)}`
+        : `Update ${result.iteration} by ${this.optimizer.title} (its own rule; η = ${fmt(eta)}): before → after`),
+      h('ul', {}, entries.map(([name, u]) => {
+        const before = [u.before].flat(Infinity).slice(0, SHOWN);
+        const grad = [u.grad].flat(Infinity).slice(0, SHOWN);
+        const after = [u.after].flat(Infinity).slice(0, SHOWN);
+        const more = [u.after].flat(Infinity).length > SHOWN ? ' …' : '';
+        const text = sgd
+          ? before.map((b, i) => `${fmt(b)} − ${fmt(eta)}·${term(grad[i])} = ${fmt(after[i])}`).join(';  ')
+          : before.map((b, i) => `${fmt(b)} → ${fmt(after[i])}`).join(';  ');
+        return h('li', { 'data-update': name }, h('b', {}, name), ': ', text, more);
+      })));
+  }
+}
