@@ -42,6 +42,8 @@ export class TrainingPanel {
       button.addEventListener('click', () => this.onTrain(n === 0 ? 0 : state.iteration + n));
     }
     this.renderParams();
+    this.pending = null; // the result whose chart waits for the panel to open
+    el.addEventListener('toggle', () => { if (el.open && this.pending) this.show(this.pending); });
   }
 
   get optimizer() {
@@ -56,11 +58,17 @@ export class TrainingPanel {
     }, { train: opt.id }).el));
   }
 
-  /** Training's result: the counter, the loss chart and the last update's numbers. */
+  /**
+   * Training's result: the counter, the loss chart and the last update's numbers. The
+   * chart (and with it plotly.js, 4 MB) waits until the panel is open: most students
+   * never open it.
+   */
   async show(result) {
     this.counter.textContent = String(result.iteration);
     this.status.textContent = result.status === 'diverged' ? `diverged at iteration ${result.iteration + 1}: stopped` : '';
     this.showUpdate(result);
+    this.pending = this.el.open ? null : result;
+    if (!this.el.open) return;
     const trace = {
       type: 'scatter', mode: 'lines+markers', name: 'loss', x: result.losses.map((_, k) => k), y: result.losses,
       marker: { size: 4 },
