@@ -1,1 +1,216 @@
-// The initialisation page: being built.
+// The initialisation page: a deep network's activations and gradients layer by layer
+// (POST /api/init/deep), histograms of a few layers' activations, the lecture's cases one
+// click away, the zero-init symmetry shown on the lecture's MLP, and every activation with
+// its derivative. Wires the state (URL), the requests and the components.
+//
+// <body data-state="busy|ready|error">: ready once every request has been answered and
+// drawn (a hook for the tests).
+
+import { h, replace } from '../lib/dom.js';
+import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
+import { Keys } from '../lib/keys.js';
+import { mathLines } from '../lib/math.js';
+import { Notices } from '../lib/notices.js';
+import { paramControl } from '../lib/params.js';
+import { Presenter, toggleFullscreen } from '../lib/presenter.js';
+import { CASES, markCase, renderCases } from './cases.js';
+import { Gallery } from './gallery.js';
+import { HistogramPlot } from './histograms.js';
+import { LayerPlot } from './layerplot.js';
+import { DEFAULTS, InitState, LIMITS } from './state.js';
+import { SymmetryPanel } from './symmetry.js';
+
+const $ = (selector) => document.querySelector(selector);
+
+const ui = {
+  netParams: $('[data-component=net-params]'),
+  activation: $('[data-testid=activation]'),
+  init: $('[data-testid=init]'),
+  gain: $('[data-component=gain]'),
+  initFormula: $('[data-component=init-formula]'),
+  citation: $('[data-testid=init-citation]'),
+  error: $('[data-testid=deep-error]'),
+  samplesNote: $('[data-testid=samples-note]'),
+  cases: $('[data-component=cases]'),
+};
+const notices = new Notices($('[data-testid=notices]'));
+const messages = []; // everything the page could not honour, shown in the notice bar
+
+let pending = 0; // requests and draws in flight
+function begin() {
+  pending += 1;
+  document.body.dataset.state = 'busy';
+}
+function end() {
+  pending -= 1;
+  if (pending === 0) document.body.dataset.state = 'ready';
+}
+
+function notice(...texts) {
+  messages.push(...texts);
+  notices.update(messages);
+}
+
+let inits;
+let curves;
+try {
+  begin();
+  [inits, curves] = await Promise.all([getJSON('/api/inits'), getJSON('/api/init/activations')]);
+} catch (error) {
+  replace($('[data-testid=layer-plot]'), h('p', { class: 'plot-error', role: 'alert' },
+    `Could not load the initialisers and activations: ${error.message}. Reload the page to try again.`));
+  document.body.dataset.state = 'error';
+  throw error;
+}
+
+const state = new InitState(curves.map((c) => c.id), inits);
+const layerPlot = new LayerPlot($('[data-testid=layer-plot]'), $('[data-testid=layer-notes]'));
+const histogramPlot = new HistogramPlot($('[data-testid=histograms]'));
+const symmetry = new SymmetryPanel($('[data-testid=symmetry]'));
+const gallery = new Gallery($('[data-testid=activation-gallery]'), curves, { onPick: (id) => set({ activation: id }) });
+const session = { request: null, fromURL: true }; // the deep request in flight; are its settings the URL's?
+
+// --- controls ----------------------------------------------------------------------
+
+// depth, width, samples and seed as params.js controls (they have no registry entry).
+const NET = [
+  { name: 'depth', default: DEFAULTS.depth, min: 1, max: LIMITS.depth, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.depth, description: 'L, the number of layers' },
+  { name: 'width', default: DEFAULTS.width, min: 1, max: LIMITS.width, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.width, description: 'units per layer (every W is width × width)' },
+  { name: 'samples', default: DEFAULTS.samples, min: 1, max: LIMITS.samples, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.samples, description: 'rows of the input batch h₀' },
+  { name: 'seed', default: DEFAULTS.seed, min: 0, max: LIMITS.seed, kind: 'int', slider_min: 0, slider_max: 99, description: 'random seed of h₀ and the weights' },
+];
+const controls = {};
+for (const param of NET) {
+  controls[param.name] = paramControl(param, state[param.name], (value) => set({ [param.name]: value }, { source: param.name }));
+  ui.netParams.append(controls[param.name].el);
+}
+
+replace(ui.activation, curves.map((c) => h('option', { value: c.id }, c.id)));
+replace(ui.init, inits.map((i) => h('option', { value: i.id }, i.title)));
+ui.activation.addEventListener('change', () => set({ activation: ui.activation.value }));
+ui.init.addEventListener('change', () => set({ init: ui.init.value }));
+
+let shownInit = null; // the init whose gain control, formula and citation are shown
+
+/** The gain control from the selected init's metadata (its log slider), its formula and citation. */
+function renderInit() {
+  if (shownInit === state.init) return;
+  shownInit = state.init;
+  const param = state.initInfo.params.find((p) => p.name === 'gain');
+  controls.gain = paramControl(param, state.gain, (value) => set({ gain: value }, { source: 'gain' }));
+  replace(ui.gain, controls.gain.el);
+  replace(ui.initFormula, mathLines(state.initInfo.formula));
+  ui.citation.textContent = state.initInfo.citation;
+}
+
+/** Show the state on every control (but the one the user is moving: `source`). */
+function showState(source = null) {
+  renderInit();
+  for (const name of [...NET.map((p) => p.name), 'gain']) {
+    if (name !== source) controls[name].set(state[name]);
+  }
+  ui.activation.value = state.activation;
+  ui.init.value = state.init;
+  ui.samplesNote.textContent = `${state.samples} × ${state.width}`;
+  gallery.select(state.activation);
+  markCase(ui.cases, state.settings());
+}
+
+/** Change settings (from a control, a key or a case), write the URL and ask again. */
+function set(changes, { fromURL = false, source = null } = {}) {
+  Object.assign(state, changes);
+  if (changes.depth !== undefined && state.hist.some((l) => l > state.depth)) state.hist = [];
+  state.save();
+  showState(source);
+  load({ fromURL });
+}
+
+// --- the experiment ------------------------------------------------------------------
+
+/** Ask the engine for the network's layers and histograms (a newer request aborts this one), and draw them. */
+async function load({ fromURL = false } = {}) {
+  session.request?.abort();
+  const controller = new AbortController();
+  session.request = controller;
+  begin();
+  try {
+    const answer = await postJSON('/api/init/deep', state.request(), { signal: controller.signal });
+    if (controller.signal.aborted) return;
+    ui.error.hidden = true;
+    await Promise.all([
+      layerPlot.update(answer.layers),
+      histogramPlot.update(answer.histograms, { activation: state.activation }),
+    ]);
+  } catch (error) {
+    if (isAbort(error) || controller.signal.aborted) return;
+    if (fromURL && error instanceof RequestError && error.status === 422) {
+      notice(`${error.message}; using the default network instead`);
+      state.resetSettings();
+      set({}, { fromURL: false });
+    } else {
+      ui.error.textContent = `${error.message}. The charts still show the last network that could be computed.`;
+      ui.error.hidden = false;
+    }
+  } finally {
+    if (session.request === controller) session.request = null;
+    end();
+  }
+}
+
+/** Apply a case's settings (presenter mode and the rest of the view stay). */
+function pick(c) {
+  set({ ...c.settings, hist: [] });
+}
+
+function stepCase(delta) {
+  const current = markCase(ui.cases, state.settings());
+  const k = current ? CASES.indexOf(current) : delta > 0 ? -1 : 0;
+  pick(CASES[(k + delta + CASES.length) % CASES.length]);
+}
+
+function cycle(name, ids, delta = 1) {
+  set({ [name]: ids[(ids.indexOf(state[name]) + delta + ids.length) % ids.length] });
+}
+
+renderCases(ui.cases, pick);
+
+const presenter = new Presenter({
+  toggle: $('[data-testid=presenter-toggle]'),
+  fullscreen: $('[data-testid=fullscreen]'),
+  onChange(on) {
+    state.presenter = on;
+    state.save();
+  },
+});
+
+new Keys()
+  .bind(['ArrowRight', 'PageDown'], 'next case', () => stepCase(1))
+  .bind(['ArrowLeft', 'PageUp'], 'previous case', () => stepCase(-1))
+  .bind(['a'], 'next activation', () => cycle('activation', curves.map((c) => c.id)))
+  .bind(['i'], 'next init', () => cycle('init', inits.map((i) => i.id)))
+  .bind(['s'], 'new seed', () => set({ seed: (state.seed + 1) % (LIMITS.seed + 1) }))
+  .bind(['p'], 'presenter mode', () => {
+    presenter.set(!presenter.on);
+    presenter.onChange(presenter.on);
+  })
+  .bind(['f'], 'full screen', toggleFullscreen)
+  .render($('[data-component=keys]'));
+
+notice(...state.takeNotices());
+presenter.set(state.presenter);
+
+// The symmetry panel and the gallery do not depend on the settings: drawn once.
+async function once(job, where) {
+  begin();
+  try {
+    await job();
+  } catch (error) {
+    replace(where, h('p', { class: 'plot-error', role: 'alert' }, `Could not compute this: ${error.message}`));
+  } finally {
+    end();
+  }
+}
+once(() => symmetry.load(), $('[data-testid=symmetry]'));
+once(() => gallery.draw(), $('[data-testid=activation-gallery]'));
+set({}, { fromURL: true }); // the URL now names everything it shows
+end();
