@@ -151,9 +151,9 @@ def test_keys_step_the_shared_scrubber(page):
     page.keyboard.press("ArrowRight")
     assert page.text_content("[data-testid=step]") == "2 / 300"
     page.wait_for_function(f"""() => {{
-        const m = document.querySelector('{PLOT}').data.find(t => t.name === 'Adam marker');
+        const m = document.querySelector('{PLOT}').layout.shapes.find(s => s.name === 'Adam marker');
         const a = document.querySelector('{PLOT}').data.find(t => t.name === 'Adam');
-        return m && m.x[0] === a.x[2] && m.y[0] === a.y[2];
+        return m && m.xanchor === a.x[2] && m.yanchor === a.y[2];
     }}""")
 
 
@@ -255,10 +255,11 @@ def test_play_moves_every_marker_along_its_trajectory(page):
     page.keyboard.press(" ")  # pause
     step = int(page.input_value("[data-testid=step-slider]"))
     page.wait_for_function(f"""() => {{
-        const data = document.querySelector('{PLOT}').data;
+        const plot = document.querySelector('{PLOT}');
         return ['SGD', 'Momentum', 'Adam'].every((label) => {{
-            const run = data.find(t => t.name === label), marker = data.find(t => t.name === label + ' marker');
-            return marker.x[0] === run.x[{step}] && marker.y[0] === run.y[{step}];
+            const run = plot.data.find(t => t.name === label);
+            const marker = plot.layout.shapes.find(s => s.name === label + ' marker');
+            return marker.xanchor === run.x[{step}] && marker.yanchor === run.y[{step}];
         }});
     }}""")
     assert parse_qs(urlsplit(page.url).query)["step"] == [str(step)]

@@ -70,12 +70,15 @@ export async function prepareRace(plotEl, runs, { seconds = 6, fps = 30, title =
   const rowHeight = m.legendSize + m.rowGap;
   const legendTop = m.pad + m.titleSize + m.rowGap;
   const band = legendTop + legend.rows * rowHeight + m.rowGap;
-  // The contour without the runs: no trajectory, nor what is named after one ("LABEL marker").
+  // The contour without the runs: no trajectory, nor a trace named after one ("LABEL …").
   const ofRun = (name) => runs.some((run) => name === run.label || name?.startsWith(`${run.label} `));
   const still = await snapshot(plotEl, {
     width, height,
     keep: (trace) => trace.type === 'contour' || !ofRun(trace.name),
-    layout: { showlegend: false, margin: { t: band }, font: { size: Math.max(t.size, Math.round(16 * height / 720)) } },
+    layout: {
+      showlegend: false, margin: { t: band }, font: { size: Math.max(t.size, Math.round(16 * height / 720)) },
+      shapes: [], annotations: [], // the step markers and arrows belong to the page's current step, not the video
+    },
   });
   const background = new Image();
   background.src = still.image;

@@ -1,10 +1,13 @@
 // The loss surface as a contour plot with one trajectory per run, drawn as the race's
 // points arrive, a marker per run at the scrubber's step, the minima and the start.
 // Test hook (DESIGN.md): one contour trace, and one scatter trace per run named by its
-// label whose x and y are the run's points; markers are named "LABEL marker".
+// label whose x and y are the run's points; the step markers are layout shapes named
+// "LABEL marker".
 
 import { fmt } from '../lib/format.js';
-import { newPlot, onPlotEvent, react, relayout, restyle } from '../lib/plot.js';
+import { newPlot, onPlotEvent, react, relayout } from '../lib/plot.js';
+
+const DOTS_UP_TO = 400; // points per trajectory drawn with a dot on each step
 
 /**
  * Contour levels for z: log-spaced where the range is wide (the top of the range more than
@@ -33,6 +36,21 @@ export function contourScale(z) {
     transform: (v) => Math.log10(Math.max(v - lo, 0) + delta),
     colorbar: { title: { text: 'f (log scale)', side: 'right' }, tickvals, ticktext },
   };
+}
+
+/**
+ * Each visible run's marker at step `step` (its last point once it has ended): a circle
+ * shape of fixed pixel size named "LABEL marker", anchored at the point in data units.
+ */
+export function stepMarkers(runs, step) {
+  return runs.filter((run) => !run.hidden && run.points.length).map((run) => {
+    const p = run.points[Math.min(step, run.points.length - 1)];
+    return {
+      type: 'circle', name: `${run.label} marker`, xref: 'x', yref: 'y', xsizemode: 'pixel', ysizemode: 'pixel',
+      xanchor: p[0], yanchor: p[1], x0: -7, x1: 7, y0: -7, y1: 7,
+      fillcolor: run.color, line: { color: '#ffffff', width: 2 }, layer: 'above',
+    };
+  });
 }
 
 function arrow(from, to, color, dash, text) {
@@ -95,24 +113,21 @@ export class SurfacePlot {
   /**
    * Draw the runs: runs[k] = {label, color, hidden, points: [[x, y, loss], …]}, each with a
    * marker at min(step, last point). start: [x, y].
+   *
+   * Speed (bench/README.md, "The race page in Chromium"): a dot on every point of a long
+   * trajectory is one SVG shape each, which Plotly restyles on every draw, so dots are
+   * drawn only on short trajectories; and the step markers are layout shapes, moved by
+   * relayout, which redraws neither the trajectories nor the contour.
    */
   async update(runs, step, start) {
     if (!this.base) return;
     const trajectories = runs.map((run) => ({
-      type: 'scatter', mode: 'lines+markers', name: run.label,
+      type: 'scatter', mode: run.points.length <= DOTS_UP_TO ? 'lines+markers' : 'lines', name: run.label,
       x: run.points.map((p) => p[0]), y: run.points.map((p) => p[1]),
       line: { color: run.color, width: 2 }, marker: { color: run.color, size: 3 },
       visible: run.hidden ? 'legendonly' : true,
       hovertemplate: `${run.label}<br>step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>`,
     }));
-    const markers = runs.map((run) => {
-      const p = run.points[Math.min(step, run.points.length - 1)];
-      return {
-        type: 'scatter', mode: 'markers', name: `${run.label} marker`, showlegend: false,
-        x: p ? [p[0]] : [], y: p ? [p[1]] : [], visible: run.hidden ? false : true,
-        marker: { color: run.color, size: 12, line: { color: '#fff', width: 2 } }, hoverinfo: 'skip',
-      };
-    });
     const startTrace = {
       type: 'scatter', mode: 'markers', name: 'start', x: [start[0]], y: [start[1]], showlegend: false,
       marker: { symbol: 'circle-open', size: 14, color: '#fff', line: { width: 3 } }, hoverinfo: 'skip',
@@ -125,9 +140,10 @@ export class SurfacePlot {
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 0 },
       hovermode: 'closest',
       uirevision: 'surface', // keep the user's zoom while the race streams in
+      shapes: stepMarkers(runs, step),
       annotations: this.arrows ? stepArrows(runs, step) : [],
     };
-    const traces = [this.base.contour, ...this.base.minima, startTrace, ...trajectories, ...markers];
+    const traces = [this.base.contour, ...this.base.minima, startTrace, ...trajectories];
     if (!this.drawn) {
       // Drawn once (update may be called again before newPlot resolves), then redrawn by react.
       this.drawn = newPlot(this.el, traces, layout, { filename: 'race' }).then(() => {
@@ -143,17 +159,10 @@ export class SurfacePlot {
     }
   }
 
-  /** Move only the markers (scrubbing and playback: cheaper than redrawing the trajectories). */
+  /** Move only the step markers and arrows (scrubbing and playback): one relayout. */
   async moveMarkers(runs, step) {
     if (!this.drawn) return;
     await this.drawn;
-    const first = this.el.data.findIndex((t) => t.name?.endsWith(' marker'));
-    if (first < 0) return;
-    const x = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[0]] : []; });
-    const y = runs.map((run) => { const p = run.points[Math.min(step, run.points.length - 1)]; return p ? [p[1]] : []; });
-    await restyle(this.el, { x, y }, runs.map((_, k) => first + k));
-    if (this.arrows || this.el.layout.annotations?.length) {
-      await relayout(this.el, { annotations: this.arrows ? stepArrows(runs, step) : [] });
-    }
+    await relayout(this.el, { shapes: stepMarkers(runs, step), annotations: this.arrows ? stepArrows(runs, step) : [] });
   }
 }
