@@ -14,7 +14,7 @@ export class HistogramPlot {
   async update(histograms, { activation }) {
     const k = histograms.length;
     const layout = {
-      grid: { rows: 1, columns: k, pattern: 'independent', xgap: 0.12 },
+      grid: { rows: 1, columns: k, pattern: 'independent', xgap: 0.16 },
       showlegend: false,
       bargap: 0,
       margin: { t: 24, r: 8, b: 24 },
@@ -26,7 +26,7 @@ export class HistogramPlot {
       const centres = hist.counts.map((_, j) => (hist.edges[j] + hist.edges[j + 1]) / 2);
       const widths = hist.counts.map((_, j) => hist.edges[j + 1] - hist.edges[j]);
       const empty = hist.counts.length === 0;
-      layout[`xaxis${n}`] = { nticks: 4, tickangle: 0, visible: !empty, exponentformat: 'power', zeroline: false };
+      layout[`xaxis${n}`] = { nticks: 3, tickangle: 0, visible: !empty, exponentformat: 'power', zeroline: false };
       layout[`yaxis${n}`] = { rangemode: 'tozero', tickformat: '.0%', nticks: 4, ...(i ? { showticklabels: false } : {}) };
       layout.annotations.push({
         text: `layer ${hist.index}`, showarrow: false, xref: `x${n} domain`, yref: `y${n} domain`,

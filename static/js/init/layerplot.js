@@ -46,10 +46,14 @@ export class LayerPlot {
       marker: { size: 5 },
       hovertemplate: `${q.label} = %{y:.4g}<extra>layer %{x}</extra>`,
     }));
+    // Decades only (Plotly's 2s and 5s between them crowd a projector), at most about eight labels.
+    const positive = traces.flatMap((t) => t.y).filter((v) => v > 0);
+    const decades = positive.length ? Math.log10(Math.max(...positive) / Math.min(...positive)) : 0;
+    const dtick = Math.max(1, Math.ceil(decades / 8));
     traces[0].hovertemplate = `${QUANTITIES[0].label} = %{y:.4g}, mean %{customdata[0]}<extra>layer %{x}</extra>`;
     await react(this.el, traces, {
       xaxis: { title: { text: 'layer l (1 = nearest the input)' }, range: [0.5, layers.length + 0.5], zeroline: false },
-      yaxis: { title: { text: 'log scale' }, type: 'log', exponentformat: 'power' },
+      yaxis: { title: { text: 'log scale' }, type: 'log', exponentformat: 'power', dtick },
       hovermode: 'x unified',
       legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1.01, yanchor: 'bottom' },
       margin: { t: 8, r: 12 },
