@@ -59,6 +59,7 @@ class Surface:
     minimum_value: float | None
     start: tuple[float, float]  # a start that makes a good race
     description: str
+    program: str | None = None  # a model surface: the program whose loss this is, over its params (x, y)
 
     def describe(self) -> dict:
         """The API's form: ``{id, title, expression, formula, domain: {x, y}, minima, start, …}``."""
@@ -72,7 +73,41 @@ class Surface:
             "minimum_value": self.minimum_value,
             "start": list(self.start),
             "description": self.description,
+            "program": self.program,
         }
+
+
+# --- model surfaces: a real model's loss over its two scalar params -----------------
+# Each is written two ways that give the same numbers: the program a student reads (in the
+# language, with its data as inputs and two scalar params) and the elementwise expression
+# in x (the first param) and y (the second) that the surface machinery evaluates on a grid
+# or at a race's points, one term a data point (tests/engine/test_surfaces.py checks that
+# both give the same loss and gradient).
+
+LOGREG_DATA = ((-2.0, 0.0), (-1.0, 0.0), (-0.5, 1.0), (0.5, 0.0), (1.0, 1.0), (2.0, 1.0))  # (a, t)
+RELU_DATA = ((-1.0, 0.0), (0.0, 0.2), (1.0, 0.9), (2.0, 2.1), (3.0, 2.9))  # (a, target)
+
+
+def _num(v: float) -> str:
+    return f"({v:g})" if v < 0 else f"{v:g}"
+
+
+def _logreg_expression() -> str:
+    # bce(σ(z), t) = t·softplus(−z) + (1 − t)·softplus(z), z = w·a + b
+    terms = [f"softplus({'-' if t else ''}(x*{_num(a)} + y))" for a, t in LOGREG_DATA]
+    return f"({' + '.join(terms)})/{len(LOGREG_DATA)}"
+
+
+def _relu_expression() -> str:
+    terms = [f"(relu(x*{_num(a)} + y) - {_num(t)})**2" for a, t in RELU_DATA]
+    return f"({' + '.join(terms)})/{len(RELU_DATA)}"
+
+
+def _model_program(data, model: str, loss: str) -> str:
+    a = ", ".join(f"{p[0]:g}" for p in data)
+    t = ", ".join(f"{p[1]:g}" for p in data)
+    return (f"a = input([{a}])\nt = input([{t}])\nw = param(0.0)\nb = param(0.0)\n"
+            f"y = {model}(w * a + b)\nloss = {loss}(y, t)\n")
 
 
 SURFACES: dict[str, Surface] = {
@@ -193,6 +228,35 @@ SURFACES: dict[str, Surface] = {
             (0.5, 0.5),
             "Values from 3 to about 10⁶ across the square, with several local minima (f = 30 at "
             "(−0.6, −0.4), 84 at (1.8, 0.2)): a test of step-size robustness; plot it on a log scale.",
+        ),
+        Surface(
+            "model_logreg",
+            "Model: logistic regression's loss over (w, b)",
+            _logreg_expression(),
+            "E(w, b) = mean over the data of bce(σ(w·a + b), t)",
+            ((-3.0, 5.0), (-3.0, 3.0)),
+            ((1.3511121596805635, 0.0),),
+            0.4607008948664368,
+            (-2.0, 2.5),
+            "A real model's loss: logistic regression y = σ(w·a + b) with the cross-entropy on six "
+            "points a = −2, −1, −0.5, 0.5, 1, 2 with labels t = 0, 0, 1, 0, 1, 1 (not separable, so "
+            "the minimum is finite). Convex, but flat far from the data and curved near it.",
+            _model_program(LOGREG_DATA, "sigmoid", "bce"),
+        ),
+        Surface(
+            "model_relu",
+            "Model: a ReLU unit's squared error over (w, b)",
+            _relu_expression(),
+            "E(w, b) = mean over the data of (relu(w·a + b) − t)²",
+            ((-2.0, 3.0), (-3.0, 2.0)),
+            ((0.93, 0.13),),
+            0.0086,
+            (2.5, 1.5),
+            "One ReLU unit y = relu(w·a + b) fitted by squared error to five points (a, t) = (−1, 0), "
+            "(0, 0.2), (1, 0.9), (2, 2.1), (3, 2.9). Where w·a + b < 0 for every point the unit is "
+            "dead: the loss is flat and its gradient zero, so a run that lands there never moves again "
+            "(from (2.5, 1.5) momentum overshoots into it).",
+            _model_program(RELU_DATA, "relu", "mse"),
         ),
     )
 }

@@ -41,6 +41,7 @@ class SurfaceInfo(BaseModel):
     minimum_value: float | None
     start: tuple[float, float]
     description: str
+    program: str | None = None  # a model surface's program: its loss over two scalar params (x, y)
 
 
 class Grid(BaseModel):

@@ -87,3 +87,10 @@ def test_rprop_by_the_sign_beats_sgd_on_beale(client):
 def test_sgd_lingers_at_the_saddle_and_adam_leaves(client):
     sgd, adam = race(client, "saddle").values()
     assert abs(sgd["points"][50][1]) < 0.2 < abs(adam["points"][50][1])
+
+
+def test_a_dead_relu_unit_stops_momentum_and_the_others_fit(client):
+    runs = race(client, "dead-relu")
+    assert runs["Momentum"]["status"] == "converged" and runs["Momentum"]["points"][-1][2] > 2.0  # dead: flat
+    for label in ("SGD", "Adam"):
+        assert runs[label]["points"][-1][2] == pytest.approx(0.0086, abs=1e-3)

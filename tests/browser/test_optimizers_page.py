@@ -275,3 +275,11 @@ def test_the_3d_view_draws_the_surface_and_each_trajectory_on_it(page):
     lines = {t["name"]: t for t in traces if t["type"] == "scatter3d" and not t["name"].endswith(" marker")}
     assert set(lines) == {"SGD", "Momentum", "Adam"}
     assert parse_qs(urlsplit(page.url).query)["view"] == ["3d"]
+
+
+def test_a_model_surface_races_like_the_toy_ones_and_shows_its_program(page):
+    scenario = next(s for s in SCENARIOS if s.id == "dead-relu")
+    open_race(page, scenario.href)
+    assert_trajectories(page, api_race(page, scenario.request()))
+    assert "relu(w * a + b)" in page.text_content("[data-testid=model-program]")
+    assert page.locator('[data-testid="status-Momentum"]').text_content().startswith("converged")

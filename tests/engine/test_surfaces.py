@@ -232,3 +232,30 @@ def test_grid_cpu_limit(monkeypatch):
     with pytest.raises(ProgramError) as info:
         grid("x*y", ((0.0, 1.0), (0.0, 1.0)), 64)
     assert info.value.limit == "cpu_time" and "limit cpu_time" in info.value.message
+
+
+@pytest.mark.parametrize("sid", ["model_logreg", "model_relu"])
+def test_a_model_surface_is_its_programs_loss_and_gradient(sid):
+    """The elementwise expression and the program a student reads give the same loss and
+    gradient over (w, b); the gradient agrees with central differences; the minimum is one."""
+    from engine import parse_program
+    from engine.objectives import ParamsObjective
+
+    s = SURFACES[sid]
+    objective = ParamsObjective(parse_program(s.program))
+    assert objective.dim == 2
+    rng = np.random.default_rng(5)
+    points = np.column_stack([rng.uniform(*s.domain[0], 12), rng.uniform(*s.domain[1], 12)])
+    loss, grad = value_and_grad(s.expression, points)
+    want_loss, want_grad = objective(points, np.empty_like(points))
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-12)
+    h = 1e-6
+    for k in range(2):
+        step = np.zeros(2)
+        step[k] = h
+        up, _ = value_and_grad(s.expression, points + step)
+        down, _ = value_and_grad(s.expression, points - step)
+        np.testing.assert_allclose(grad[:, k], (up - down) / (2 * h), rtol=1e-5, atol=1e-7)
+    at_min, g_min = value_and_grad(s.expression, s.minima)
+    assert at_min[0] == pytest.approx(s.minimum_value, rel=1e-9) and np.abs(g_min).max() < 1e-9

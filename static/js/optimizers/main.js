@@ -307,7 +307,11 @@ async function loadSurface() {
     setRunning('the surface has an error', 'error');
     return false;
   }
-  ui.surfaceNote.textContent = state.expr !== null ? `f(x, y) = ${state.expr}` : `${info.formula}. ${info.description}`;
+  ui.surfaceNote.replaceChildren(state.expr !== null ? `f(x, y) = ${state.expr}` : `${info.formula}. ${info.description}`);
+  if (info.program) { // a model surface: the program whose loss it is, over x = w and y = b
+    ui.surfaceNote.append(h('details', {}, h('summary', {}, 'the model as a program (x = w, y = b)'),
+      h('pre', { class: 'model-program', 'data-testid': 'model-program' }, info.program)));
+  }
   session.grid = grid;
   view.surface.setSurface(grid, info);
   view.surface3d.setSurface(grid);
