@@ -38,13 +38,20 @@ def test_every_nav_link_works(page):
     links = page.eval_on_selector_all(
         ".site-nav a", "els => els.map(a => [a.textContent.trim(), a.getAttribute('href')])"
     )
-    assert [name for name, _ in links][:2] == ["Home", "Graph"]
+    assert [name for name, _ in links] == ["Home", "Graph", "Optimizers", "Schedules", "Initialisation"]
+    # What each page sets once it has drawn everything: leaving earlier would cancel its requests.
+    ready = {
+        "/graph": "() => document.body.dataset.run === 'done'",
+        "/optimizers": "() => Number(document.body.dataset.races ?? 0) >= 1",
+        "/schedules": "() => document.body.dataset.state === 'ready'",
+        "/init": "() => document.body.dataset.state === 'ready'",
+    }
     for _, href in links:
         response = page.goto(href)
         assert response.status == 200, href
         assert page.locator(".site-nav a[aria-current=page]").get_attribute("href") == href
-        if href == "/graph":
-            wait_run(page)
+        if href in ready:
+            page.wait_for_function(ready[href], timeout=30_000)
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

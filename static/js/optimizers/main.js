@@ -18,6 +18,9 @@ import { SweepPanel } from './sweep.js';
 import { Surface3D } from './surface3d.js';
 
 const $ = (selector) => document.querySelector(selector);
+// Grid points per side of the contour: every redraw of the surface plot recomputes the
+// contour (Plotly recalculates all traces when one changes), so it is kept small.
+const GRID_N = 100;
 
 const [optimizers, schedules, surfaces] = await Promise.all(
   ['/api/optimizers', '/api/schedules', '/api/surfaces'].map((url) => getJSON(url)));
@@ -125,7 +128,7 @@ function setRunning(text, phase) {
  * Stream a race of the runs `indices` into data[indices[i]]. A newer race of the same
  * runs cancels this one. Resolves when the stream ends (or was cancelled).
  */
-async function stream(indices, controller) {
+async function stream(indices, controller, { progressive = true } = {}) {
   const body = requestFor(indices);
   indices.forEach((k) => { data[k] = emptyData(); view.runs.setStatus(k, null); });
   for await (const { event, data: msg } of readEvents('/api/optimize/stream', { body, signal: controller.signal })) {
@@ -135,7 +138,7 @@ async function stream(indices, controller) {
       d.lr.push(...msg.lr);
       d.effective.push(...msg.effective_lr);
       d.gradient.push(...msg.gradient);
-      queueDraw();
+      if (progressive) queueDraw();
     } else if (event === 'end') {
       const k = indices[msg.run];
       data[k].status = msg.status;
@@ -174,7 +177,9 @@ async function rerun(k) {
   session.single.set(k, controller);
   setRunning('running…', 'running');
   try {
-    await stream([k], controller);
+    // One run of at most 10,000 steps streams in well under a frame's worth of draws: draw it
+    // once, when it is all there, rather than redraw every trajectory and the contour 2–3 times.
+    await stream([k], controller, { progressive: false });
     if (session.single.get(k) !== controller) return;
     session.single.delete(k);
     if (!session.single.size) finished();
@@ -298,7 +303,7 @@ async function loadSurface() {
       grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: 120 });
     } else {
       info = state.surfaceInfo;
-      grid = await getJSON(`/api/surfaces/${state.surface}/grid?n=160`);
+      grid = await getJSON(`/api/surfaces/${state.surface}/grid?n=${GRID_N}`);
     }
   } catch (error) {
     const detail = error instanceof RequestError ? error.detail : { message: String(error) };
