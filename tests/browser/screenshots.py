@@ -30,6 +30,11 @@ SHOTS = {
     "race-adagrad": ("/optimizers?surface=rosenbrock&start=-1.5,2&steps=2000&run=adagrad,lr=0.5&run=rmsprop,lr=0.01",
                      "AdaGrad's effective rate only falls, RMSProp's recovers", ".race-layout"),
     "schedules": ("/schedules?schedule=newbob", "every learning-rate schedule; NewBOB reacting to a race's loss", None),
+    "init": ("/init?depth=50&width=2&activation=linear&init=identity&gain=2&seed=0",
+             "deep linear with W = 2I: the gradient grows as 2^(L−l) towards the input", None),
+    "init-symmetry": ("/init", "zero and equal initialisation: every hidden unit gets the same gradient", ".symmetry"),
+    "graph-training": ("/graph?preset=logreg&lr=0.5&iteration=12&optimizer=sgd&step=16",
+                       "training mode: logistic regression after 12 SGD updates", None),
 }
 
 # What each page sets when it has drawn everything.
@@ -37,6 +42,7 @@ READY = {
     "/graph": "() => document.body.dataset.run === 'done'",
     "/optimizers": "() => Number(document.body.dataset.races ?? 0) >= 1",
     "/schedules": "() => document.body.dataset.state === 'ready'",
+    "/init": "() => document.body.dataset.state === 'ready'",
 }
 
 
