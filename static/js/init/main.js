@@ -10,7 +10,7 @@ import { h, replace } from '../lib/dom.js';
 import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
 import { mathLines } from '../lib/math.js';
-import { Notices } from '../lib/notices.js';
+import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
 import { Presenter, toggleFullscreen } from '../lib/presenter.js';
 import { CASES, markCase, renderCases } from './cases.js';
@@ -33,23 +33,10 @@ const ui = {
   samplesNote: $('[data-testid=samples-note]'),
   cases: $('[data-component=cases]'),
 };
-const notices = new Notices($('[data-testid=notices]'));
-const messages = []; // everything the page could not honour, shown in the notice bar
-
-let pending = 0; // requests and draws in flight
-function begin() {
-  pending += 1;
-  document.body.dataset.state = 'busy';
-}
-function end() {
-  pending -= 1;
-  if (pending === 0) document.body.dataset.state = 'ready';
-}
-
-function notice(...texts) {
-  messages.push(...texts);
-  notices.update(messages);
-}
+const status = new PageStatus($('[data-testid=notices]'));
+const begin = () => status.begin();
+const end = () => status.end();
+const notice = (...texts) => status.notice(...texts);
 
 let inits;
 let curves;

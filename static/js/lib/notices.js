@@ -19,3 +19,31 @@ export class Notices {
       }, '×'));
   }
 }
+
+/**
+ * A page's work in flight and what it could not honour: begin()/end() around each request
+ * and draw set <body data-state="busy|ready"> (a hook for tests and screenshots), and
+ * notice(…) adds lines to the notice bar, which keeps every line said so far.
+ */
+export class PageStatus {
+  constructor(noticesEl) {
+    this.notices = new Notices(noticesEl);
+    this.messages = [];
+    this.pending = 0;
+  }
+
+  begin() {
+    this.pending += 1;
+    document.body.dataset.state = 'busy';
+  }
+
+  end() {
+    this.pending -= 1;
+    if (this.pending === 0) document.body.dataset.state = 'ready';
+  }
+
+  notice(...texts) {
+    this.messages.push(...texts);
+    this.notices.update(this.messages);
+  }
+}

@@ -7,7 +7,7 @@
 
 import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
-import { Notices } from '../lib/notices.js';
+import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
 import { theme } from '../lib/plot.js';
 import { Presenter, toggleFullscreen } from '../lib/presenter.js';
@@ -31,23 +31,10 @@ const ui = {
   lossNote: $('[data-testid=loss-note]'),
   newbob: $('[data-component=newbob]'),
 };
-const notices = new Notices($('[data-testid=notices]'));
-const messages = []; // everything the page could not honour, shown in the notice bar
-
-let pending = 0; // requests and draws in flight
-function begin() {
-  pending += 1;
-  document.body.dataset.state = 'busy';
-}
-function end() {
-  pending -= 1;
-  if (pending === 0) document.body.dataset.state = 'ready';
-}
-
-function notice(...texts) {
-  messages.push(...texts);
-  notices.update(messages);
-}
+const status = new PageStatus($('[data-testid=notices]'));
+const begin = () => status.begin();
+const end = () => status.end();
+const notice = (...texts) => status.notice(...texts);
 
 let schedules;
 try {
