@@ -135,3 +135,15 @@ def test_activation_curves_are_the_engines_functions_and_derivatives():
         numeric = (OPS[name].forward(x + h) - OPS[name].forward(x - h)) / (2 * h)
         smooth = np.abs(x) > 1e-3
         assert np.allclose(np.array(curves[name]["dy"])[smooth], numeric[smooth], rtol=1e-6, atol=1e-8)
+
+
+def test_relu_with_he_keeps_activations_level_where_glorot_shrinks_them_by_one_over_root_two():
+    """He et al.'s Var W = 2/fan_in makes up for ReLU zeroing half of every layer's inputs;
+    Glorot's 1/fan_in (square layers) does not, so each layer keeps only half the variance:
+    the spread shrinks by about 1/√2 a layer, over 50 layers."""
+    def per_layer(init):
+        stds = np.array([layer["act_std"] for layer in deep_network(50, 200, "relu", init, 1.0, 0, 200)["layers"]])
+        return np.exp(np.log(stds[-1] / stds[0]) / 49)  # geometric mean ratio from layer to layer
+
+    assert per_layer("he_normal") == pytest.approx(1.0, abs=0.03)
+    assert per_layer("glorot_normal") == pytest.approx(1 / np.sqrt(2), abs=0.03)

@@ -63,3 +63,31 @@ def test_iteration_zero_is_the_program_and_limits_are_named():
         train(graph, "sgd", iterations=10_001)
     with pytest.raises(InputError, match="no param"):
         train(parse_program("x = input(1.0)\ny = x * x"), "sgd")
+
+
+def test_a_training_iteration_is_one_step_of_the_optimizer_engine_on_the_same_gradients():
+    """Adam's first two updates through train() equal OPTIMIZERS["adam"].step made by hand on
+    Graph.backward's gradients: training reuses the engine's update rule, it has no copy."""
+    from engine.optimizers import OPTIMIZERS
+
+    program = PRESETS["logreg"].program
+    result = train(parse_program(program), "adam", {"lr": 0.1}, iterations=2)
+    graph = parse_program(program)
+    names = [n.id for n in graph.leaves if n.kind == "param"]
+    adam = OPTIMIZERS["adam"]
+    w = np.concatenate([np.ravel(graph.by_id[name].value) for name in names])[None, :]
+    hp = adam.stack_params([{"lr": 0.1}])
+    state = adam.init_state(w, hp)
+    for t in (1, 2):
+        grads = graph.backward()
+        d = np.concatenate([np.ravel(grads[name]) for name in names])[None, :]
+        w, _ = adam.step(w, d, t, hp["lr"], state)
+        offset = 0
+        for name in names:
+            size = graph.by_id[name].value.size
+            graph.by_id[name].value = w[0, offset:offset + size].reshape(graph.by_id[name].value.shape)
+            offset += size
+        graph.forward()
+    for name in names:
+        np.testing.assert_allclose(np.ravel(result["updates"][name]["after"]), np.ravel(graph.by_id[name].value),
+                                   rtol=1e-14)
