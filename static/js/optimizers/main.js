@@ -128,7 +128,7 @@ function setRunning(text, phase) {
  * Stream a race of the runs `indices` into data[indices[i]]. A newer race of the same
  * runs cancels this one. Resolves when the stream ends (or was cancelled).
  */
-async function stream(indices, controller, { progressive = true } = {}) {
+async function stream(indices, controller) {
   const body = requestFor(indices);
   indices.forEach((k) => { data[k] = emptyData(); view.runs.setStatus(k, null); });
   for await (const { event, data: msg } of readEvents('/api/optimize/stream', { body, signal: controller.signal })) {
@@ -138,7 +138,7 @@ async function stream(indices, controller, { progressive = true } = {}) {
       d.lr.push(...msg.lr);
       d.effective.push(...msg.effective_lr);
       d.gradient.push(...msg.gradient);
-      if (progressive) queueDraw();
+      queueDraw();
     } else if (event === 'end') {
       const k = indices[msg.run];
       data[k].status = msg.status;
@@ -177,10 +177,16 @@ async function rerun(k) {
   session.single.set(k, controller);
   setRunning('running…', 'running');
   try {
-    // One run of at most 10,000 steps streams in well under a frame's worth of draws: draw it
-    // once, when it is all there, rather than redraw every trajectory and the contour 2–3 times.
-    await stream([k], controller, { progressive: false });
+    // One run is computed in a few tens of milliseconds: ask for it whole (POST, one
+    // answer) and draw it once, rather than stream it and redraw every trajectory and the
+    // contour 2–3 times on the way.
+    const [run] = (await postJSON('/api/optimize', requestFor([k]), { signal: controller.signal })).runs;
     if (session.single.get(k) !== controller) return;
+    data[k] = {
+      points: run.points, lr: run.lr, effective: run.effective_lr, gradient: run.gradient,
+      status: run.status, stoppedAt: run.stopped_at,
+    };
+    view.runs.setStatus(k, run.status, run.stopped_at);
     session.single.delete(k);
     if (!session.single.size) finished();
   } catch (error) {
@@ -239,14 +245,14 @@ function queueDraw() {
   requestAnimationFrame(() => { session.drawQueued = false; draw(); });
 }
 
-/** Redraw every plot from `data`; resolves once all are drawn. */
-function draw() {
+/** Redraw every plot from `data`, the trajectories first; resolves once all are drawn. */
+async function draw() {
   const runs = drawn();
   const longest = Math.max(0, ...runs.map((r) => r.points.length - 1));
   ui.slider.max = String(longest);
   ui.stepLabel.textContent = `${state.step} / ${longest}`;
-  return Promise.all([
-    view.surface.update(runs, state.step, state.startPoint),
+  await view.surface.update(runs, state.step, state.startPoint);
+  await Promise.all([
     state.view === '3d' ? view.surface3d.update(runs, state.step) : null,
     ...[view.loss, view.lr, view.effective].map((chart) => chart.update(runs, state.step)),
   ]);
