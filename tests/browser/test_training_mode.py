@@ -74,3 +74,19 @@ def test_a_new_program_starts_again_from_iteration_zero(page):
                            "document.querySelector('[data-testid=iteration]').textContent === '0'")
     assert "iteration" not in parse_qs(urlsplit(page.url).query)
     assert page.locator(f"{GRAPH} [data-node-id]").count() > 0
+
+
+def test_equal_init_hidden_units_stay_equal_after_training_from_the_init_pages_link(page):
+    """/init's symmetry card links to /graph after 20 SGD updates: W1's columns (one per hidden
+    unit) are still equal, fully revealed without a step in the link."""
+    page.goto("/init")
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
+    links = page.locator("[data-train-link]")
+    assert links.count() == 3
+    page.goto(links.nth(1).get_attribute("href"))  # all weights equal
+    wait_run(page)
+    assert page.text_content("[data-testid=iteration]") == "20"
+    W1 = node_attr(page, "W1", "value")
+    assert all(max(row) - min(row) < 1e-12 for row in W1)  # the same in every column: one feature detector
+    n = page.locator(f"{GRAPH} [data-node-id]").count()
+    assert step_text(page) == f"{2 * n} / {2 * n}"

@@ -19,6 +19,7 @@ const $ = (selector) => document.querySelector(selector);
 const presets = JSON.parse($('#presets-data').textContent);
 const optimizers = JSON.parse($('#optimizers-data').textContent);
 const state = new PageState(presets, optimizers);
+const LINK_NAMES_STEP = new URLSearchParams(window.location.search).has('step'); // before the page writes its own
 const session = { trace: null, run: null }; // the last good trace; the latest run's AbortController
 
 const ui = {
@@ -155,7 +156,8 @@ async function run({ fromURL = false } = {}) {
     view.badge.fail(error.detail);
   }
   if (state.iteration > 0) {
-    await train(state.iteration, { step: targetStep });
+    // A link to a trained pass without a step shows it fully revealed, like a train click.
+    await train(state.iteration, { step: fromURL && LINK_NAMES_STEP ? targetStep : null });
     return;
   }
   training.show({ iteration: 0, losses: [trace.result.loss], lr: [], updates: {}, status: 'max_steps' });

@@ -90,7 +90,9 @@ export class SymmetryPanel {
       table(w1, b1),
       h('p', { class: 'symmetry-text' }, c.text),
       h('details', {},
-        h('summary', {}, 'program · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}` }, 'step through it on /graph')),
+        h('summary', {}, 'program · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}` }, 'step through it on /graph'),
+          ' · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}&optimizer=sgd&lr=0.5&iteration=20`, 'data-train-link': '' },
+            'after 20 SGD updates')),
         h('pre', {}, c.program)));
   }
 }
