@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.responses import FastJSONResponse
 from app.routers import graph, init, meta, optimize, pages, schedules, surfaces
+from app.security import SecurityHeaders
 from app.settings import settings
 
 
@@ -17,6 +18,7 @@ def create_app() -> FastAPI:
     for module in (meta, graph, surfaces, optimize, schedules, init, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.add_middleware(SecurityHeaders)
     return app
 
 
