@@ -20,7 +20,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import serve as start_app
 from engine.optimizers import OPTIMIZERS
 from engine.runner import Run, surface_batch
 from engine.surfaces import SURFACES
@@ -61,31 +61,14 @@ TARGETS_MS = {"grid": 50, "race": 1_000, "sweep": 200}
 LAUNCH = """
 import sys, uvicorn
 import engine.runner
-if sys.argv[2] == "off":
+if sys.argv[1] == "off":
     engine.runner.MAX_CPU_SECONDS = float("inf")
-uvicorn.run("app.main:app", host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+uvicorn.run("app.main:app", host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(cpu_limit: bool) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(port), "on" if cpu_limit else "off"], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
+    return start_app("-c", LAUNCH, "on" if cpu_limit else "off")
 
 
 def timed(send, repeat: int) -> tuple[list[float], httpx.Response]:

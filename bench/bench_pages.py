@@ -30,7 +30,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
@@ -40,7 +39,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port
+from bench.server import cpu_seconds
+from bench.server import serve as start_app
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 
 LECTURE_RUNS = ["sgd,lr=0.001", "momentum,lr=0.001", "nesterov,lr=0.001", "adagrad,lr=0.5", "rmsprop,lr=0.01",
                 "adam,lr=0.02"]
@@ -65,27 +66,8 @@ PLOTLY_CALLS = ("newPlot", "react", "restyle", "relayout", "extendTraces")
 # --- the server ------------------------------------------------------------------------
 
 def serve() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` (all its threads), from /proc/PID/stat."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2:].split()  # fields from the 3rd (state) on
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return start_app("-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--log-level", "warning",
+                     "--no-access-log", "--port")
 
 
 # --- in the page -----------------------------------------------------------------------
