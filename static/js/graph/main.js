@@ -224,15 +224,7 @@ ui.preset.addEventListener('change', () => {
 
 $('[data-testid=run]').addEventListener('click', () => run());
 
-const presenter = new Presenter({
-  toggle: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
-  onChange(on) {
-    state.presenter = on;
-    state.save();
-    view.graph.fit();
-  },
-});
+Presenter.forPage(state, () => view.graph.fit());
 
 new Keys()
   .bind(['ArrowRight', ' ', 'PageDown'], 'next', () => go('next'))
@@ -249,5 +241,4 @@ new Notices($('[data-testid=notices]')).update(state.takeNotices());
 view.editor.value = state.programText;
 ui.preset.value = state.preset ?? '';
 view.controls.reset();
-presenter.set(state.presenter);
 run({ fromURL: true });

@@ -7,14 +7,6 @@ import { UrlState, field } from '../lib/urlstate.js';
 const $ = (selector) => document.querySelector(selector);
 const state = new UrlState({ presenter: field.bool() });
 
-const presenter = new Presenter({
-  toggle: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
-  onChange(on) {
-    state.presenter = on;
-    state.save();
-  },
-});
+Presenter.forPage(state);
 
 new Notices($('[data-testid=notices]')).update(state.takeNotices());
-presenter.set(state.presenter);

@@ -161,14 +161,7 @@ function cycle(name, ids, delta = 1) {
 
 renderCases(ui.cases, pick);
 
-const presenter = new Presenter({
-  toggle: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
-  onChange(on) {
-    state.presenter = on;
-    state.save();
-  },
-});
+const presenter = Presenter.forPage(state);
 
 new Keys()
   .bind(['ArrowRight', 'PageDown'], 'next case', () => stepCase(1))
@@ -177,14 +170,12 @@ new Keys()
   .bind(['i'], 'next init', () => cycle('init', inits.map((i) => i.id)))
   .bind(['s'], 'new seed', () => set({ seed: (state.seed + 1) % (LIMITS.seed + 1) }))
   .bind(['p'], 'presenter mode', () => {
-    presenter.set(!presenter.on);
-    presenter.onChange(presenter.on);
+    presenter.toggle();
   })
   .bind(['f'], 'full screen', toggleFullscreen)
   .render($('[data-component=keys]'));
 
 notice(...state.takeNotices());
-presenter.set(state.presenter);
 
 // The symmetry panel and the gallery do not depend on the settings: drawn once.
 async function once(job, where) {

@@ -8,8 +8,7 @@ export class Presenter {
     this.toggleButton = toggle;
     this.onChange = onChange;
     toggle.addEventListener('click', () => {
-      this.set(!this.on);
-      this.onChange(this.on);
+      this.toggle();
       toggle.blur(); // the keys go back to the page
     });
     fullscreen.hidden = !document.fullscreenEnabled; // e.g. Safari on a phone: no full screen for pages
@@ -21,6 +20,31 @@ export class Presenter {
 
   get on() {
     return document.documentElement.classList.contains('presenter');
+  }
+
+  /**
+   * The header's two buttons (base.html) wired to a page state's `presenter` field, which
+   * lives in its URL: on at once if the URL says so, written back whenever it toggles.
+   * onToggle(on) is the page's own reaction (e.g. re-fitting a drawing).
+   */
+  static forPage(state, onToggle = () => {}) {
+    const presenter = new Presenter({
+      toggle: document.querySelector('[data-testid=presenter-toggle]'),
+      fullscreen: document.querySelector('[data-testid=fullscreen]'),
+      onChange(on) {
+        state.presenter = on;
+        state.save();
+        onToggle(on);
+      },
+    });
+    presenter.set(state.presenter);
+    return presenter;
+  }
+
+  /** Toggle as the header's button does (a key may ask): onChange is told. */
+  toggle() {
+    this.set(!this.on);
+    this.onChange(this.on);
   }
 
   /** Switch presenter mode on or off (without calling onChange: the caller knows). */

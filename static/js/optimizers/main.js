@@ -457,12 +457,7 @@ const keys = new Keys()
   .bind(['a'], 'arrows', () => ui.arrows.click());
 keys.render($('[data-testid=keys]'));
 
-const presenter = new Presenter({
-  toggle: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
-  onChange: (on) => { state.presenter = on; state.save(); },
-});
-presenter.set(state.presenter);
+Presenter.forPage(state);
 
 // --- start --------------------------------------------------------------------------
 

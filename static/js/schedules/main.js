@@ -244,29 +244,19 @@ ui.log.addEventListener('click', () => {
   ui.log.blur();
 });
 
-const presenter = new Presenter({
-  toggle: $('[data-testid=presenter-toggle]'),
-  fullscreen: $('[data-testid=fullscreen]'),
-  onChange(on) {
-    state.presenter = on;
-    state.save();
-    panels.colour(theme().colorway);
-  },
-});
+const presenter = Presenter.forPage(state, () => panels.colour(theme().colorway));
 
 new Keys()
   .bind(['ArrowRight', 'PageDown'], 'next schedule', () => selectNext(1))
   .bind(['ArrowLeft', 'PageUp'], 'previous schedule', () => selectNext(-1))
   .bind(['l'], 'log scale for η', () => setLog(!state.log))
   .bind(['p'], 'presenter mode', () => {
-    presenter.set(!presenter.on);
-    presenter.onChange(presenter.on);
+    presenter.toggle();
   })
   .bind(['f'], 'full screen', toggleFullscreen)
   .render($('[data-component=keys]'));
 
 notice(...state.takeNotices());
-presenter.set(state.presenter);
 panels.colour(theme().colorway);
 ui.log.setAttribute('aria-pressed', String(state.log));
 ui.newbob.hidden = !hasNewbob;
