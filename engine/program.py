@@ -74,7 +74,6 @@ HELPERS: dict[str, Helper] = {
     "glorot": Helper("glorot_uniform", {"gain": "gain"}, seeded=True),
     "he": Helper("he_normal", {"gain": "gain"}, seeded=True),
 }
-INITS = HELPERS  # by helper name, the name engine.surfaces reads to refuse helpers in a surface
 
 FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "pow", "matmul", "neg")), *HELPERS, *LEAVES])
 

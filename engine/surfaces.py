@@ -32,7 +32,7 @@ from engine.graph import EvaluationError, Graph
 from engine.limits import MAX_CPU_SECONDS
 from engine.ops import OPS
 from engine.parsing import parse
-from engine.program import INITS, LEAVES, ProgramError, parse_expression
+from engine.program import HELPERS, LEAVES, ProgramError, parse_expression
 from engine.tape import Tape
 
 __all__ = [
@@ -283,7 +283,7 @@ def check_elementwise(text: str) -> None:
             raise ProgramError("a surface is a function of the numbers x and y: use * instead of @", **_where(node))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
-            if name in INITS or name in LEAVES:
+            if name in HELPERS or name in LEAVES:
                 raise ProgramError(
                     f"{name}(...) makes a tensor; a surface uses only x, y and numbers", **_where(node)
                 )

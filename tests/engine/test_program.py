@@ -10,7 +10,7 @@ import pytest
 from engine import EvaluationError, ProgramError, parse_expression, parse_program, trace
 from engine.inits import INITS as INIT_REGISTRY
 from engine.limits import MAX_ELEMENTS, MAX_NODES
-from engine.program import INITS
+from engine.program import HELPERS
 
 
 def error_of(program: str) -> ProgramError:
@@ -122,8 +122,8 @@ def test_init_helpers_are_names_for_entries_of_the_registry(helper, init, params
 
 
 def test_engine_program_inits_is_keyed_by_helper_name():
-    assert set(INITS) == {"zeros", "ones", "eye", "randn", "uniform", "glorot", "he"}
-    assert all(helper.init in INIT_REGISTRY for helper in INITS.values())
+    assert set(HELPERS) == {"zeros", "ones", "eye", "randn", "uniform", "glorot", "he"}
+    assert all(helper.init in INIT_REGISTRY for helper in HELPERS.values())
 
 
 @pytest.mark.parametrize("program, column, words", [
