@@ -1,9 +1,12 @@
 """What the HTTP benchmarks share: the app in a subprocess on a free port of 127.0.0.1,
-and a process's CPU seconds from /proc (the server's own cost, beside wall times)."""
+and a process's CPU seconds and memory from /proc (the server's own cost, beside wall
+times), for one process or for a server's whole process tree (uvicorn's workers are its
+children)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -38,3 +41,96 @@ def cpu_seconds(pid: int) -> float:
     text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2:].split()  # fields from the 3rd (state) on
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serve_workers(workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """The app as a lecturer starts it, `backproplab --workers N --port P`, or, where the
+    command has no --workers flag yet, `python -m uvicorn app.main:app --workers N`; both
+    from this checkout, access log off. Returns once the workers have started and gone
+    idle, so their start-up CPU is not counted as load."""
+    usage = subprocess.run([sys.executable, "-m", "app.cli", "--help"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60).stdout
+    if "--workers" in usage:
+        command = ["-m", "app.cli", "--workers", str(workers), "--port"]
+    else:
+        command = ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--log-level", "warning",
+                   "--no-access-log", "--workers", str(workers), "--port"]
+    proc, url = serve(*command)
+    deadline = time.monotonic() + 60
+    # uvicorn runs one worker in its own process; N > 1 are children of a supervisor.
+    while len(tree_pids(proc.pid)) < (workers + 1 if workers > 1 else 1) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = tree_cpu_seconds(proc.pid)
+    while time.monotonic() < deadline:  # idle: under 20 ms of CPU in half a second
+        time.sleep(0.5)
+        now = tree_cpu_seconds(proc.pid)
+        if now - before < 0.02:
+            break
+        before = now
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started here and every process under it (by their ids)."""
+    pids = tree_pids(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if proc.poll() is None:
+        proc.wait(timeout=5)
+
+
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants, from the parent ids in /proc/*/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:  # the process has just ended
+                continue
+            ppid = int(text[text.rindex(")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(current := todo.pop())
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` and its descendants, including children they have
+    already reaped (cutime + cstime), so the sum never goes down when a worker restarts."""
+    ticks = 0
+    for each in tree_pids(pid):
+        try:
+            text = Path(f"/proc/{each}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kib(pids: list[int]) -> tuple[int, int]:
+    """(resident now, sum of each process's peak resident) in KiB over `pids` (VmRSS, VmHWM
+    from /proc/PID/status). Over a process tree, the sum of peaks bounds its peak from above."""
+    rss = hwm = 0
+    for each in pids:
+        try:
+            lines = Path(f"/proc/{each}/status").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm += int(line.split()[1])
+    return rss, hwm
