@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app import errors
+from app.assets import Assets, vendor_files
 from app.responses import FastJSONResponse
-from app.routers import graph, init, meta, optimize, pages, schedules, surfaces
+from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces
 from app.security import SecurityHeaders
 from app.settings import settings
 
+# BLAS: one thread per request (engine.budget.limit_blas_threads) — wired by the lead
+
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: app.routers.docs serves
+    # Swagger UI from the installed package instead.
+    app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse,
+                  docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (meta, graph, surfaces, optimize, schedules, init, pages):
+    for module in (meta, graph, surfaces, optimize, schedules, init, pages, docs):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    # Read once here, answered from memory (app.assets). Only static/ follows --dev: the
+    # vendor files come from installed packages, which nobody edits while the server runs.
+    app.mount("/static", Assets.directory(settings.static_dir, dev=settings.dev), name="static")
+    app.mount("/vendor", Assets(vendor_files(settings.plotly_js, settings.swagger_ui_dir)), name="vendor")
     app.add_middleware(SecurityHeaders)
     return app
 

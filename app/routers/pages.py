@@ -1,13 +1,21 @@
-"""HTML pages: Jinja templates; the modules in static/ do the rest."""
+"""HTML pages: Jinja templates; the modules in static/ do the rest.
+
+A page's HTML depends only on the registries (presets, optimizers, scenarios), which do
+not change while the server runs, so each is rendered once into a Payload (gzip, ETag,
+304) and answered without a thread hop. In development (`settings.dev`) it is rendered on
+every request, so an edited template shows on reload."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
 
+from app.http_cache import Payload
 from app.scenarios import SCENARIOS
 from app.schemas.meta import OptimizerInfo
 from app.settings import settings
@@ -16,6 +24,8 @@ from engine.optimizers import OPTIMIZERS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=settings.templates_dir)
+HTML = "text/html; charset=utf-8"
+METHODS = ["GET", "HEAD"]
 
 
 @dataclass(frozen=True)
@@ -43,34 +53,58 @@ def preset_list() -> list[dict]:
     return [vars(p) for p in PRESETS.values()]
 
 
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request):
-    return templates.TemplateResponse(request, "index.html", {"page": "home", "presets": preset_list()})
+@cache
+def rendered(template: str, context: Callable[[], dict]) -> Payload:
+    """The page's HTML, rendered on first use; `context()` reads the registries."""
+    return Payload(templates.get_template(template).render(context()).encode(), HTML)
 
 
-@router.get("/graph", response_class=HTMLResponse)
-def graph_page(request: Request):
+def page(request: Request, template: str, context: Callable[[], dict]) -> Response:
+    payload = rendered.__wrapped__(template, context) if settings.dev else rendered(template, context)
+    return payload.response(request.headers)
+
+
+def home_context() -> dict:
+    return {"page": "home", "presets": preset_list()}
+
+
+def graph_context() -> dict:
     optimizers = [OptimizerInfo.model_validate(o).model_dump() for o in OPTIMIZERS.values()]
-    return templates.TemplateResponse(request, "graph.html",
-                                      {"page": "graph", "presets": preset_list(), "optimizers": optimizers})
+    return {"page": "graph", "presets": preset_list(), "optimizers": optimizers}
 
 
-@router.get("/optimizers", response_class=HTMLResponse)
-def optimizers_page(request: Request):
-    return templates.TemplateResponse(request, "optimizers.html", {"page": "optimizers", "scenarios": SCENARIOS})
+def optimizers_context() -> dict:
+    return {"page": "optimizers", "scenarios": SCENARIOS}
 
 
-@router.get("/schedules", response_class=HTMLResponse)
-def schedules_page(request: Request):
-    return templates.TemplateResponse(request, "schedules.html", {"page": "schedules"})
+def schedules_context() -> dict:
+    return {"page": "schedules"}
 
 
-@router.get("/init", response_class=HTMLResponse)
-def init_page(request: Request):
-    return templates.TemplateResponse(request, "init.html", {"page": "init"})
+def init_context() -> dict:
+    return {"page": "init"}
 
 
-@router.get("/vendor/plotly.min.js")
-def plotly_js():
-    """plotly.js from the installed `plotly` package: the app works with no internet."""
-    return FileResponse(settings.plotly_js, media_type="text/javascript")
+@router.api_route("/", methods=METHODS)
+async def index(request: Request) -> Response:
+    return page(request, "index.html", home_context)
+
+
+@router.api_route("/graph", methods=METHODS)
+async def graph_page(request: Request) -> Response:
+    return page(request, "graph.html", graph_context)
+
+
+@router.api_route("/optimizers", methods=METHODS)
+async def optimizers_page(request: Request) -> Response:
+    return page(request, "optimizers.html", optimizers_context)
+
+
+@router.api_route("/schedules", methods=METHODS)
+async def schedules_page(request: Request) -> Response:
+    return page(request, "schedules.html", schedules_context)
+
+
+@router.api_route("/init", methods=METHODS)
+async def init_page(request: Request) -> Response:
+    return page(request, "init.html", init_context)
