@@ -423,13 +423,16 @@ def markdown(r: dict) -> str:
                  ("race: done", r["races_phase"]["done_s"], "")]
     lines += [f"| {name} | {fmt(st, 'p50')} | {fmt(st, 'p99')} | {fmt(st, 'max')} | {target} |"
               for name, st, target in rows]
+    def busy(phase: dict) -> str:  # cores the server kept busy: near 1 per worker means it was the bottleneck
+        return f"(server busy {phase['server_cpu_s'] / phase['wall_s']:.2f} cores)"
+
     lines += ["", "| cost | server | client | wall | target |", "|---|---:|---:|---:|---|",
-              f"| students phase, CPU s | {s['server_cpu_s']} | {s['client_cpu_s']} | {s['wall_s']} s | |",
+              f"| students phase, CPU s | {s['server_cpu_s']} | {s['client_cpu_s']} | {s['wall_s']} s {busy(s)} | |",
               f"| per student (page, assets, stream), CPU ms | {s['server_cpu_per_student_ms']} | "
               f"{s['client_cpu_per_student_ms']} | | server ≤ 10 ms |"]
     if "races_phase" in r:
         q = r["races_phase"]
-        lines += [f"| races phase, CPU s | {q['server_cpu_s']} | {q['client_cpu_s']} | {q['wall_s']} s | |",
+        lines += [f"| races phase, CPU s | {q['server_cpu_s']} | {q['client_cpu_s']} | {q['wall_s']} s {busy(q)} | |",
                   f"| per race, CPU ms | {q['server_cpu_per_race_ms']} | {q['client_cpu_per_race_ms']} | | |"]
     for one in r.get("one_at_a_time", []):
         target = "≤ 0.3 ms" if one["path"].startswith("/static/") else ""
