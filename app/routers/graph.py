@@ -1,14 +1,20 @@
-"""Trace, stream and gradient-check a program or a preset."""
+"""Trace, stream and gradient-check a program or a preset.
+
+Every answer here depends only on its request (init helpers are seeded), so each is
+computed once and kept in app.cache: the handlers are ``async`` so that a hit is
+answered on the event loop, and only a miss runs the engine, in the thread pool."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.responses import Response
 
-from app.responses import FastJSONResponse
+from app.cache import cached, key
+from app.responses import dumps, validated
 from app.schemas.graph import GradcheckResponse, GraphRequest, TrainRequest
-from app.sse import error_stream, event_stream
+from app.sse import MEDIA_TYPE, encode_events, error_stream
 from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, trace_events
 from engine.trace import to_json
 from engine.training import train
@@ -16,50 +22,65 @@ from engine.training import train
 router = APIRouter(prefix="/api/graph", tags=["graph"])
 
 
-def build(request: GraphRequest) -> Graph:
+def source(request: GraphRequest) -> str:
+    """The part of the cache key that names the graph (a 404 for an unknown preset, on the loop)."""
     if request.preset is not None:
         if request.preset not in PRESETS:
             raise HTTPException(404, {"message": f"no preset '{request.preset}'; presets: {', '.join(PRESETS)}"})
+        return f"preset:{request.preset}"
+    return f"program:{request.program}"
+
+
+def build(request: GraphRequest) -> Graph:
+    if request.preset is not None:
         return parse_program(PRESETS[request.preset].program)
     return parse_program(request.program)
 
 
 @router.post("/trace")
-def post_trace(request: GraphRequest) -> FastJSONResponse:
+async def post_trace(request: GraphRequest, http: Request) -> Response:
     """The trace (up to a million numbers) goes straight to orjson, unvalidated."""
-    return FastJSONResponse(trace(build(request)))
+    return await cached(http.headers, key("trace", source(request)), lambda: dumps(trace(build(request))))
 
 
-def stream(request: GraphRequest):
+async def stream(request: GraphRequest, http: Request) -> Response:
+    """The whole event stream is computed (so errors come before any event), encoded and
+    kept: a hit sends its bytes in one write (with an ETag, gzipped when accepted)."""
     try:
-        events = list(trace_events(build(request)))  # compute fully, so errors come before any event
+        return await cached(http.headers, key("trace/stream", source(request)),
+                            lambda: encode_events(trace_events(build(request))), MEDIA_TYPE)
     except InputError as exc:
         return error_stream(exc)
-    return event_stream(events)
 
 
 @router.get("/trace/stream")
-def get_trace_stream(request: Annotated[GraphRequest, Query()]):
-    return stream(request)
+async def get_trace_stream(request: Annotated[GraphRequest, Query()], http: Request) -> Response:
+    return await stream(request, http)
 
 
 @router.post("/trace/stream")
-def post_trace_stream(request: GraphRequest):
-    return stream(request)
+async def post_trace_stream(request: GraphRequest, http: Request) -> Response:
+    return await stream(request, http)
 
 
 @router.post("/gradcheck", response_model=GradcheckResponse)
-def post_gradcheck(request: GraphRequest) -> dict:
-    return gradcheck(build(request))
+async def post_gradcheck(request: GraphRequest, http: Request) -> Response:
+    return await cached(http.headers, key("gradcheck", source(request)),
+                        lambda: validated(GradcheckResponse, gradcheck(build(request))))
 
 
-@router.post("/train")
-def post_train(request: TrainRequest) -> FastJSONResponse:
-    """Train, then trace the pass at the trained values: `{iteration, losses, lr, status,
-    updates: {param: {before, grad, after}}, trace}` (the training mode of /graph)."""
+def trained(request: TrainRequest) -> bytes:
     graph = build(request)
     result = train(graph, optimizer=request.optimizer, params=request.params, schedule=request.schedule.name,
                    schedule_params=request.schedule.params, iterations=request.iterations)
-    result["updates"] = {name: {key: to_json(value) for key, value in update.items()}
+    result["updates"] = {name: {k: to_json(value) for k, value in update.items()}
                          for name, update in result["updates"].items()}
-    return FastJSONResponse({**result, "trace": trace(graph)})
+    return dumps({**result, "trace": trace(graph)})
+
+
+@router.post("/train")
+async def post_train(request: TrainRequest, http: Request) -> Response:
+    """Train, then trace the pass at the trained values: `{iteration, losses, lr, status,
+    updates: {param: {before, grad, after}}, trace}` (the training mode of /graph)."""
+    source(request)  # a 404 for an unknown preset
+    return await cached(http.headers, key("train", request.model_dump_json()), lambda: trained(request))

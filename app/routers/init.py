@@ -1,10 +1,14 @@
 """The initialisation experiment: activations and gradients through a deep network,
-and the activation functions it can use with their derivatives."""
+and the activation functions it can use with their derivatives. Both are functions of
+the request (the weights come from its seed), so each is computed once and kept (app.cache)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.responses import Response
 
+from app.cache import cached, key
+from app.responses import validated
 from app.schemas.init import ActivationCurve, DeepRequest, DeepResponse
 from engine.deepnet import activation_curves, deep_network
 
@@ -12,14 +16,16 @@ router = APIRouter(prefix="/api/init", tags=["init"])
 
 
 @router.post("/deep", response_model=DeepResponse)
-def deep(request: DeepRequest) -> dict:
+async def deep(request: DeepRequest, http: Request) -> Response:
     """Per layer: mean and spread of hₗ, ‖∂loss/∂hₗ‖ and ‖∂loss/∂Wₗ‖, and histograms of the
     activations of the layers asked for (see engine.deepnet)."""
-    return deep_network(**request.model_dump())
+    return await cached(http.headers, key("init/deep", request.model_dump_json()),
+                        lambda: validated(DeepResponse, deep_network(**request.model_dump())))
 
 
 @router.get("/activations", response_model=list[ActivationCurve])
-def activations() -> list:
+async def activations(http: Request) -> Response:
     """Every activation f with f(x) and f′(x) on 201 points of [−5, 5], from the engine's
     forward and backward passes, and their formulas (the /init page's menu and gallery)."""
-    return activation_curves()
+    return await cached(http.headers, key("init/activations"),
+                        lambda: validated(list[ActivationCurve], activation_curves()))

@@ -1,11 +1,17 @@
 """Health, the lecture's preset graphs, and the registries' metadata (optimizers,
 schedules, inits): titles, formulas, citations and each hyperparameter's range and
-slider scale, which build the pages' menus and sliders."""
+slider scale, which build the pages' menus and sliders.
+
+The metadata is validated against its response model once, kept as bytes (app.cache)
+and answered on the event loop with an ETag, so a page load revalidates it with a 304."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.responses import Response
 
+from app.cache import cached, key
+from app.responses import validated
 from app.schemas.meta import Health, InitInfo, OptimizerInfo, Preset, ScheduleInfo
 from app.settings import settings
 from engine.inits import INITS
@@ -17,25 +23,27 @@ router = APIRouter(prefix="/api", tags=["meta"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> dict:
+async def health() -> dict:
     return {"status": "ok", "version": settings.version}
 
 
 @router.get("/presets", response_model=list[Preset])
-def presets() -> list:
-    return list(PRESETS.values())
+async def presets(http: Request) -> Response:
+    return await cached(http.headers, key("presets"), lambda: validated(list[Preset], list(PRESETS.values())))
 
 
 @router.get("/optimizers", response_model=list[OptimizerInfo])
-def list_optimizers() -> list:
-    return list(OPTIMIZERS.values())
+async def list_optimizers(http: Request) -> Response:
+    return await cached(http.headers, key("optimizers"),
+                        lambda: validated(list[OptimizerInfo], list(OPTIMIZERS.values())))
 
 
 @router.get("/schedules", response_model=list[ScheduleInfo])
-def list_schedules() -> list:
-    return list(SCHEDULES.values())
+async def list_schedules(http: Request) -> Response:
+    return await cached(http.headers, key("schedules"),
+                        lambda: validated(list[ScheduleInfo], list(SCHEDULES.values())))
 
 
 @router.get("/inits", response_model=list[InitInfo])
-def list_inits() -> list:
-    return list(INITS.values())
+async def list_inits(http: Request) -> Response:
+    return await cached(http.headers, key("inits"), lambda: validated(list[InitInfo], list(INITS.values())))

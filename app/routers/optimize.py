@@ -1,24 +1,29 @@
 """Races (JSON or a stream) and sweeps.
 
 The answers are large (a race at the run and step limits is megabytes of numbers), so they
-go straight to orjson as FastJSONResponse: validating them against OptimizeResponse
-and SweepResponse would cost more than computing the race. Those models document the
-answers in the OpenAPI schema (``responses=``), and an API test checks real answers
-against them.
+go straight to orjson: validating them against OptimizeResponse and SweepResponse would
+cost more than computing the race. Those models document the answers in the OpenAPI
+schema (``responses=``), and an API test checks real answers against them.
+
+A race and a sweep are functions of their request (the noise is seeded), so their JSON
+answers are computed once and kept (app.cache): a lecture's scenario link, opened by a
+whole room, runs once. The stream is computed as it is sent, in slices (app.sse).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
+from starlette.responses import Response
 
+from app.cache import cached, key
 from app.errors import validation_detail
-from app.responses import FastJSONResponse
+from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
-from app.sse import error_stream, event_stream
+from app.sse import error_response, error_stream, event_stream
 from engine.errors import InputError
 from engine.limits import MAX_REQUEST_CHARS
 from engine.runner import race, race_events, sweep
@@ -38,8 +43,9 @@ def race_arguments(request: OptimizeRequest) -> dict:
 
 
 @router.post("/optimize", responses={200: {"model": OptimizeResponse}})
-def optimize(request: OptimizeRequest) -> FastJSONResponse:
-    return FastJSONResponse({"runs": race(**race_arguments(request))})
+async def optimize(request: OptimizeRequest, http: Request) -> Response:
+    return await cached(http.headers, key("optimize", request.model_dump_json()),
+                        lambda: dumps({"runs": race(**race_arguments(request))}))
 
 
 def stream(request: OptimizeRequest):
@@ -55,7 +61,7 @@ def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUEST_CHA
     try:
         body = OptimizeRequest.model_validate_json(request)
     except ValidationError as exc:
-        return event_stream([("error", {"detail": validation_detail(exc.errors())})], status_code=422)
+        return error_response(validation_detail(exc.errors()))
     return stream(body)
 
 
@@ -64,9 +70,8 @@ def post_optimize_stream(request: OptimizeRequest):
     return stream(request)
 
 
-@router.post("/optimize/sweep", responses={200: {"model": SweepResponse}})
-def optimize_sweep(request: SweepRequest) -> FastJSONResponse:
-    return FastJSONResponse(sweep(
+def swept(request: SweepRequest) -> bytes:
+    return dumps(sweep(
         expression=request.expression_text(),
         start=request.start_point(),
         steps=request.steps,
@@ -77,3 +82,8 @@ def optimize_sweep(request: SweepRequest) -> FastJSONResponse:
         schedule_params=request.schedule.params,
         noise=request.noise_spec(),
     ))
+
+
+@router.post("/optimize/sweep", responses={200: {"model": SweepResponse}})
+async def optimize_sweep(request: SweepRequest, http: Request) -> Response:
+    return await cached(http.headers, key("optimize/sweep", request.model_dump_json()), lambda: swept(request))
