@@ -15,7 +15,7 @@ import pytest
 
 import app.routers.graph as graph_router
 from app import cache
-from app.cache import AnswerCache, Uncached
+from app.cache import AnswerCache, Plain
 from app.http_cache import Payload
 from app.main import create_app
 from engine.errors import InputError
@@ -134,12 +134,23 @@ def test_entries_are_bounded_by_count():
 def test_an_answer_over_the_entry_cap_is_answered_but_not_kept():
     answers = AnswerCache(max_entry_bytes=1_000)
     big = fill(answers, "big", b"7" * 5_000)
-    assert isinstance(big, Uncached) and big.body == b"7" * 5_000
+    assert isinstance(big, Plain) and big.body == b"7" * 5_000
     assert "big" not in answers and answers.oversize == 1 and answers.bytes == 0
     response = big.response({"accept-encoding": "gzip"})
     assert response.body == b"7" * 5_000 and "etag" not in response.headers
     small = fill(answers, "small", b"7" * 600)
     assert isinstance(small, Payload) and "small" in answers
+
+
+def test_a_large_answer_is_gzipped_and_tagged_once_a_second_request_shares_it():
+    answers, body, calls = AnswerCache(eager_bytes=1_000), b"[" + b"1.25," * 2_000 + b"0]", []
+    first = fill(answers, "race", body)
+    assert isinstance(first, Plain) and answers.bytes == len(body) + len("race")
+    second = asyncio.run(answers.get("race", lambda: calls.append(1) or body))
+    assert isinstance(second, Payload) and second.body == body and second.gzipped
+    assert answers.peek("race") is second and answers.promotions == 1 and not calls
+    assert answers.bytes == second.size + len("race")
+    assert fill(answers, "race", b"") is second and answers.hits == 2
 
 
 # --- the cached endpoints -------------------------------------------------------------
@@ -195,13 +206,17 @@ def test_a_hit_never_leaves_the_event_loop(client, monkeypatch):
         ("POST", "/api/graph/gradcheck", {"program": program}),
         ("GET", "/api/surfaces/booth/grid?n=31", None),
         ("GET", "/api/presets", None),
+        ("POST", "/api/surfaces/grid", {"expression": f"x**2 + {hash(program) % 97}*y**2",
+                                        "domain": {"x": [-1, 1], "y": [-1, 1]}, "n": 300}),
     ]
     for method, path, body in requests:
         first = client.request(method, path, json=body)
+        second = client.request(method, path, json=body)  # a large answer's second request gzips it, once
         hops[0] = 0
         again = client.request(method, path, json=body)
         assert hops[0] == 0, path
-        assert again.status_code == first.status_code == 200 and again.content == first.content
+        assert again.status_code == first.status_code == 200 and again.content == second.content == first.content
+        assert again.headers["etag"] == second.headers["etag"]
 
 
 def test_the_key_is_the_request_not_its_spelling(client):
@@ -220,6 +235,7 @@ def test_the_key_is_the_request_not_its_spelling(client):
                                   "/api/schedules", "/api/inits", "/api/presets", "/api/init/activations",
                                   "/api/graph/trace/stream?preset=mlp"])
 def test_gets_revalidate_with_an_etag_and_304(client, path):
+    client.get(path)  # the first client of a large answer gets it plain
     r = client.get(path)
     assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
     etag = r.headers["etag"]
@@ -230,6 +246,7 @@ def test_gets_revalidate_with_an_etag_and_304(client, path):
 
 
 def test_a_grid_is_gzipped_for_a_client_that_takes_it(client):
+    client.get("/api/surfaces/rosenbrock/grid")
     raw = client.get("/api/surfaces/rosenbrock/grid", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in raw.headers
     with client.stream("GET", "/api/surfaces/rosenbrock/grid", headers={"accept-encoding": "gzip"}) as packed:
