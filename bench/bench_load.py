@@ -19,7 +19,8 @@ the server it loads (issue 14), and the client's own CPU is reported beside the 
    first event and to its `done` event.
 2. Races, arriving over --ramp seconds: POST /api/optimize/stream, 6 runs × 2,000 steps on
    rosenbrock (six optimizers with their registry defaults from GET /api/optimizers):
-   first event and `done`.
+   first event and `done`. Race n starts at (−1.5 + 0.001·n, 2), so every race is computed
+   (--same-race: all send one request, which a server cache answers once).
 3. One at a time: N sequential keep-alive GETs each of a small static module, /graph and
    /api/health; the server's CPU per request.
 
@@ -315,6 +316,7 @@ def errors_of(visits: list[Visit]) -> dict:
 # --- the scenario -----------------------------------------------------------------------
 
 async def race_body(base: str, timeout: aiohttp.ClientTimeout) -> dict:
+    """The race, its six optimizers at their registry defaults."""
     async with aiohttp.ClientSession(timeout=timeout) as session:
         registry = {o["id"]: o for o in json.loads(await fetch(session, f"{base}/api/optimizers"))}
     runs = [{"optimizer": name, "params": {p["name"]: p["default"] for p in registry[name]["params"]}}
@@ -322,8 +324,18 @@ async def race_body(base: str, timeout: aiohttp.ClientTimeout) -> dict:
     return {**RACE, "runs": runs}
 
 
+def nth_race(body: dict, n: int, same: bool) -> dict:
+    """Race n: the same request for every client (--same-race: what the server's cache can
+    answer), or by default its start moved by n × 0.001 in x, so each race is computed."""
+    if same:
+        return body
+    x, y = body["start"]
+    return {**body, "start": [x + 0.001 * n, y]}
+
+
 async def crowd(make, count: int, ramp: float, deadline: float) -> list[Visit]:
-    return await asyncio.gather(*(bounded(make(ramp * i / count), deadline) for i in range(count)))
+    """`count` clients, make(i, delay), arriving evenly over `ramp` seconds."""
+    return await asyncio.gather(*(bounded(make(i, ramp * i / count), deadline) for i in range(count)))
 
 
 async def one_at_a_time(base: str, path: str, n: int, meter: Meter, timeout: aiohttp.ClientTimeout) -> dict:
@@ -356,11 +368,12 @@ async def scenario(base: str, pid: int, args: argparse.Namespace) -> dict:
     try:
         # Warm-up, not counted: the lecturer opened the page first (templates compiled, presets parsed).
         warm = 2 * args.workers
-        await crowd(lambda d: student(base, d, args, timeout), warm, 0.0, deadline)
-        await crowd(lambda d: racer(base, d, body, timeout), warm, 0.0, deadline)
+        await crowd(lambda i, d: student(base, d, args, timeout), warm, 0.0, deadline)
+        await crowd(lambda i, d: racer(base, d, nth_race(body, -1 - i, args.same_race), timeout), warm, 0.0,
+                    deadline)
 
         before = meter.reading()
-        students = await crowd(lambda d: student(base, d, args, timeout), args.students, args.ramp, deadline)
+        students = await crowd(lambda i, d: student(base, d, args, timeout), args.students, args.ramp, deadline)
         after = meter.reading()
         spent = cost(before, after)
         ok = [v for v in students if not v.error]
@@ -379,12 +392,13 @@ async def scenario(base: str, pid: int, args: argparse.Namespace) -> dict:
 
         if args.races:
             before = meter.reading()
-            races = await crowd(lambda d: racer(base, d, body, timeout), args.races, args.ramp, deadline)
+            races = await crowd(lambda i, d: racer(base, d, nth_race(body, i, args.same_race), timeout),
+                                args.races, args.ramp, deadline)
             after = meter.reading()
             spent = cost(before, after)
             ok = [v for v in races if not v.error]
             result["races_phase"] = {
-                "optimizers": list(RACE_OPTIMIZERS), "steps": RACE["steps"],
+                "optimizers": list(RACE_OPTIMIZERS), "steps": RACE["steps"], "same_race": args.same_race,
                 "first_event_s": percentiles([v.stream_first for v in ok]),
                 "done_s": percentiles([v.stream_done for v in ok]),
                 "errors": errors_of(races),
@@ -424,7 +438,8 @@ def markdown(r: dict) -> str:
             ("trace stream: done", s["stream_done_s"], ""),
             ("student's wait: GET /graph → first event", s["arrival_to_first_event_s"], "")]
     if "races_phase" in r:
-        rows += [("race (6 × 2,000 steps): first event", r["races_phase"]["first_event_s"], ""),
+        kind = "the same race" if r["races_phase"].get("same_race") else "distinct races"
+        rows += [(f"race (6 × 2,000 steps, {kind}): first event", r["races_phase"]["first_event_s"], ""),
                  ("race: done", r["races_phase"]["done_s"], "")]
     lines += [f"| {name} | {fmt(st, 'p50')} | {fmt(st, 'p99')} | {fmt(st, 'max')} | {target} |"
               for name, st, target in rows]
@@ -465,6 +480,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for each request")
     parser.add_argument("--sequential", type=int, default=1000,
                         help="requests of each path one at a time (0: skip that part)")
+    parser.add_argument("--same-race", action="store_true",
+                        help="every client sends the same race (by default each starts 0.001 further in x)")
     parser.add_argument("--stream-post", action="store_true", help="POST the trace stream as the page does")
     parser.add_argument("--url", help="load a server already running at this 127.0.0.1 URL "
                         "(its CPU is then not measured unless --pid is given)")
