@@ -63,7 +63,7 @@ Answer = Payload | Plain
 
 
 class AnswerCache:
-    """Keys are strings (``endpoint\ncanonical request``); values are Payloads, or Plain
+    """Keys are strings (see :func:`key`); values are Payloads, or Plain
     bytes until a second request makes them Payloads (see the module's docstring).
 
     ``get`` is awaited on the event loop; the lock guards only dict operations, never a
@@ -186,7 +186,8 @@ answers = AnswerCache()  # the process's one cache (each uvicorn worker has its 
 
 
 def key(endpoint: str, *parts: object) -> str:
-    """A cache key: the endpoint's name and the parts that determine its answer."""
+    """A cache key: the endpoint's name and the parts that determine its answer (a preset
+    id, a program's text, a validated request's ``model_dump_json()``), one per line."""
     return "\n".join((endpoint, *map(str, parts)))
 
 

@@ -12,6 +12,7 @@ import uuid
 import anyio.to_thread
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 import app.routers.graph as graph_router
 from app import cache
@@ -177,6 +178,37 @@ def test_fifty_identical_trace_requests_compute_once(monkeypatch):
     assert len(traced) == 1 and cache.answers.misses == misses + 1
     assert all(r.status_code == 200 and r.content == responses[0].content for r in responses)
     assert responses[0].json()["grads"] == {"x": [2.0, -4.0]}
+
+
+def test_threads_each_with_its_own_event_loop_share_one_computation(monkeypatch):
+    release, traced = threading.Event(), []
+    real_trace = graph_router.trace
+
+    def held_trace(graph):
+        traced.append(1)
+        release.wait(timeout=30)
+        return real_trace(graph)
+
+    monkeypatch.setattr(graph_router, "trace", held_trace)
+    program, app, bodies = unique_program(), create_app(), []
+    shared = cache.answers.shared
+
+    def student():
+        with TestClient(app) as c:  # a client per thread: a portal, so an event loop, of its own
+            bodies.append(c.post("/api/graph/trace", json={"program": program}).content)
+
+    threads = [threading.Thread(target=student) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for _ in range(30_000):  # until seven wait for the first (bounded by tries)
+        if cache.answers.shared == shared + 7:
+            break
+        threading.Event().wait(0.001)
+    release.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(traced) == 1 and cache.answers.shared == shared + 7
+    assert len(bodies) == 8 and len(set(bodies)) == 1 and json.loads(bodies[0])["grads"] == {"x": [2.0, -4.0]}
 
 
 def test_a_different_program_text_is_a_different_entry(client):
