@@ -27,8 +27,10 @@ ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=builder /wheels /tmp/wheels
 RUN pip install --only-binary=:all: /tmp/wheels/*.whl \
  && rm -rf /tmp/wheels \
- && useradd --create-home --uid 10001 --shell /usr/sbin/nologin lab
-USER lab
+ && groupadd --gid 10001 lab \
+ && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin lab
+# By number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 10001:10001
 WORKDIR /home/lab
 EXPOSE 8000
 # Python's urllib, so the image needs no curl; 127.0.0.1 is the container's own loopback.
