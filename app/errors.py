@@ -1,18 +1,30 @@
-"""Every error of the user's is a 4xx whose body is {"detail": {"message", ...}}.
+"""Every error of the user's is a 4xx whose body is {"detail": {"message", ...}}; a bug is
+a JSON 500 whose traceback goes to the log, not to the user.
 
 Bad input is a pydantic RequestValidationError (the schemas' bounds) or one of the
-engine's own InputErrors (ProgramError, EvaluationError, ParamError, …), each with
-its ``detail()``. Any other exception is a bug in backproplab and stays a 500: no
-catch-all turns it into the user's fault."""
+engine's own InputErrors (ProgramError, EvaluationError, ParamError, CpuTimeError, …),
+each with its ``detail()``. Any other exception is a bug in backproplab, never the
+user's fault: it is logged with its traceback (logger "backproplab") and answered
+``500 {"detail": {"message": "internal error: …"}}``.
+
+``install`` also gives every request one CPU budget (``RequestBudget``), so that all the
+engine calls a request makes (parse, layout, trace, gradient check, …) draw from it.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.responses import FastJSONResponse
+from engine import budget
 from engine.errors import InputError
+
+logger = logging.getLogger("backproplab")
 
 # pydantic error types that mean "a limit was exceeded": the message names the limit.
 LIMIT_ERRORS = {
@@ -24,35 +36,103 @@ LIMIT_ERRORS = {
     "greater_than",
     "greater_than_equal",
 }
+# pydantic error types of a body that is not a JSON object at all
+NOT_AN_OBJECT = {"model_attributes_type", "model_type", "dict_type", "missing"}
 
 
 def problem(status: int, **detail) -> FastJSONResponse:
     return FastJSONResponse({"detail": detail}, status_code=status)
 
 
-def validation_detail(errors: list[dict]) -> dict:
+def validation_detail(errors: list[dict], content_type: str | None = None) -> dict:
+    """The first error as ``{message, limit?, errors}``; ``content_type`` (the request's,
+    when known) lets a body that is not a JSON object say what to send instead."""
     first = errors[0]
-    where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query"))
+    loc = [p for p in first["loc"] if p not in ("body", "query")]
+    where = ".".join(str(p) for p in loc)
     reason = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
     message = f"{where}: {reason}" if where else reason
     detail = {"message": message}
-    if first["type"] in LIMIT_ERRORS and where:
+    limit = (first.get("ctx") or {}).get("limit")  # a validator's own limit (PydanticCustomError ctx)
+    if limit:
+        detail["limit"] = limit
+    elif first["type"] in LIMIT_ERRORS and where:
         detail["limit"] = where
         detail["message"] = f"{message} (limit {where})"
+    if first["loc"] and first["loc"][0] == "body":
+        hint = _body_hint(first, content_type)
+        if hint:
+            detail["message"] = hint
     detail["errors"] = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
     return detail
 
 
+def _body_hint(error: dict, content_type: str | None) -> str | None:
+    """What to send, when the body could not be read as a JSON object."""
+    if error["type"] == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        at = error["loc"][1] if len(error["loc"]) > 1 else None
+        return f"the body is not valid JSON{f' (at character {at}: {reason})' if reason and at is not None else ''}"
+    if tuple(error["loc"]) != ("body",) or error["type"] not in NOT_AN_OBJECT:
+        return None
+    if content_type is not None and not _is_json(content_type):
+        shown = content_type.split(";")[0].strip() or "none"
+        return (f"send the body as a JSON object with the header `Content-Type: application/json` "
+                f"(this request's content type is {shown})")
+    if error["type"] == "missing":
+        return "the request has no body: send a JSON object with the header `Content-Type: application/json`"
+    return "the body must be a JSON object, like {\"program\": \"z = x * y\"}"
+
+
+def _is_json(content_type: str) -> bool:
+    kind = content_type.split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+class RequestBudget:
+    """A pure ASGI middleware: one CPU budget (engine.budget) per HTTP request, set in the
+    request's context. Every engine call of the request, including the steps of a stream
+    computed after the handler returns, draws from it; each counts the CPU of the thread
+    it runs on, so the budget holds across FastAPI's thread pool."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with budget.request_scope():
+            await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    """The error handlers, and the per-request CPU budget."""
+    app.add_middleware(RequestBudget)
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError):
         return problem(422, **exc.detail())
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):
-        return problem(422, **validation_detail(exc.errors()))
+        return problem(422, **validation_detail(exc.errors(), request.headers.get("content-type", "")))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
         return problem(exc.status_code, **detail)
+
+    # Starlette gives a handler for Exception to its ServerErrorMiddleware, outermost: it
+    # sends this answer, then re-raises so the server sees the failure too.
+    app.add_exception_handler(Exception, internal_error)
+
+
+async def internal_error(request: Request, exc: Exception) -> FastJSONResponse:
+    """A bug: logged with its traceback, answered as JSON without it."""
+    logger.exception("internal error in %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, message=f"internal error: {type(exc).__name__}; the server's log has the details. "
+                                "This is a bug in backproplab, not a mistake in your input")
+
+
+__all__ = ["RequestBudget", "install", "internal_error", "problem", "validation_detail"]

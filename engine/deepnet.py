@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine import budget
 from engine.errors import InputError
 from engine.graph import Graph, Node
 from engine.inits import INITS
@@ -120,9 +121,16 @@ def deep_network(depth: int, width: int, activation: str, init: str, gain: float
     A number that overflowed float64 (a network that explodes) is None. ``histograms``
     names layers whose activations hₗ come back binned (see ``histogram``), in that order."""
     _check_histograms(histograms, depth)
-    graph = build(depth, width, activation, init, gain, seed, samples)
+    with budget.scope() as b:
+        return _deep_network(build(depth, width, activation, init, gain, seed, samples), depth, histograms, b)
+
+
+def _deep_network(graph: Graph, depth: int, histograms: Sequence[int], b: budget.Budget) -> dict:
+    hint = "use fewer layers, units or samples"
+    b.check("the network", hint)
     with np.errstate(all="ignore"):
         graph.forward(check=False)
+        b.check("the network's forward pass", hint)
         grads = graph.backward(check=False)
         layers = []
         for layer in range(1, depth + 1):

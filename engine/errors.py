@@ -18,3 +18,9 @@ class InputError(ValueError):
         if self.limit:
             out["limit"] = self.limit
         return out
+
+
+def shorten(text: str, most: int = 60) -> str:
+    """``text`` quoted in a message: its middle replaced by … when longer than ``most``
+    (a literal of 400 digits would otherwise fill the error box)."""
+    return text if len(text) <= most else f"{text[: most // 2 - 1]}…{text[-(most // 2 - 1):]}"

@@ -17,7 +17,8 @@ from functools import partial
 
 import numpy as np
 
-from engine.errors import InputError
+from engine import budget
+from engine.errors import InputError, shorten
 from engine.ops import Op, call
 
 
@@ -124,6 +125,21 @@ def backprop(
     return steps
 
 
+def budgeted(what: str) -> Callable:
+    """The executor ``call``, checking the CPU budget in force (if any) after each call:
+    for single passes, whose calls may each be a large matmul."""
+    b = budget.current()
+    if b is None:
+        return call
+
+    def run(fn: Callable, *args):
+        out = fn(*args)
+        b.check(what, "use smaller tensors")
+        return out
+
+    return run
+
+
 def topological_order(output: Node, extra: list[Node] = ()) -> list[Node]:
     """Iterative depth-first order (inputs before users); no recursion limit."""
     order: list[Node] = []
@@ -169,18 +185,20 @@ class Graph:
 
         With check=False non-finite values pass silently and NumPy's warnings are the
         caller's to silence (a grid or a gradient check holds one np.errstate around its
-        many passes, rather than paying for one per pass).
+        many passes, rather than paying for one per pass), and the CPU budget is the
+        caller's to check between passes; with check=True it is checked at every node.
         """
         if not check:
             for node, forward, inputs in self._forward_plan:
                 node.value = forward(*[n.value for n in inputs])
             return self.output.value
+        run = budgeted("the forward pass")
         with np.errstate(all="ignore"):
             for node, forward, inputs in self._forward_plan:
-                node.value = forward(*[n.value for n in inputs])
+                node.value = run(forward, *[n.value for n in inputs])
         for node in self.nodes:
             if not np.isfinite(node.value).all():
-                raise EvaluationError(f"node '{node.id}' (`{node.source}`) is not a finite number", node)
+                raise EvaluationError(f"node '{node.id}' (`{shorten(node.source)}`) is not a finite number", node)
         return self.output.value
 
     def every_input(self, node: Node) -> range:
@@ -197,7 +215,8 @@ class Graph:
         the node it reaches or flows from, in the order backprop reaches them.
         """
         with np.errstate(all="ignore"):
-            steps = backprop(reversed(self.nodes), self.output, {id(n): n.value for n in self.nodes}, self.every_input)
+            steps = backprop(reversed(self.nodes), self.output, {id(n): n.value for n in self.nodes}, self.every_input,
+                             budgeted("backprop"))
         for step in steps:
             node = step.node
             if not np.isfinite(step.grad).all():
@@ -220,7 +239,7 @@ class Graph:
         """
         with np.errstate(all="ignore"):
             steps = backprop(self._backprop_order, self.output, {id(n): n.value for n in self.nodes},
-                             self.needed_inputs)
+                             self.needed_inputs, budgeted("backprop"))
         grads = {step.node.id: step.grad for step in steps}
         if check:
             for step in steps:

@@ -3,12 +3,18 @@
 Layers: an op sits one layer right of its furthest input; a leaf sits just left of
 its first consumer, as `b` sits next to `+` in the lecture's logistic regression.
 Long edges get dummy points so that rows can be ordered by the barycentre
-heuristic, which keeps crossings rare on graphs of this size.
+heuristic, which keeps crossings rare on graphs of this size. A graph whose long edges
+would need more than MAX_DUMMIES of them (`z = x + x + … + x`: the edge from x to the
+k-th + spans k layers, so n terms need n²/2) gives dummies to its shortest edges only,
+and draws the rest straight: the work stays linear in the graph's size.
 """
 
 from __future__ import annotations
 
+from engine import budget
 from engine.graph import Graph
+
+MAX_DUMMIES = 2_000  # bend points over all edges; a lecture graph needs a few dozen
 
 
 def layered_layout(graph: Graph, sweeps: int = 8) -> tuple[dict[str, tuple[int, float]], list[dict]]:
@@ -25,16 +31,24 @@ def layered_layout(graph: Graph, sweeps: int = 8) -> tuple[dict[str, tuple[int, 
     shift = min(layer.values())
     layer = {k: v - shift for k, v in layer.items()}
 
-    # Chains of dummies for edges longer than one layer.
+    # Chains of dummies for edges longer than one layer (the shortest first, up to MAX_DUMMIES).
     rows: list[list[str]] = [[] for _ in range(max(layer.values()) + 1)]
     for node in graph.nodes:
         rows[layer[node.id]].append(node.id)
+    spans = sorted(layer[node.id] - layer[child.id] - 1 for node in graph.nodes for child in node.inputs)
+    too_long, total = float("inf"), 0  # edges spanning fewer layers than this bend through every one
+    for span in spans:
+        if total + span > MAX_DUMMIES:
+            too_long = span
+            break
+        total += span
     up: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
     chains: list[tuple[str, str, list[str]]] = []
     for node in graph.nodes:
         for k, child in enumerate(node.inputs):
             prev, chain = child.id, []
-            for lay in range(layer[child.id] + 1, layer[node.id]):
+            bent = layer[node.id] - layer[child.id] - 1 < too_long
+            for lay in range(layer[child.id] + 1, layer[node.id]) if bent else ():
                 dummy = f"\0{node.id}\0{k}\0{lay}"
                 rows[lay].append(dummy)
                 up[dummy] = [prev]
@@ -59,6 +73,7 @@ def layered_layout(graph: Graph, sweeps: int = 8) -> tuple[dict[str, tuple[int, 
 
     pos = {key: float(i) for row in rows for i, key in enumerate(row)}
     for sweep in range(sweeps):
+        budget.check("the graph's layout", "use fewer nodes")
         layers = range(1, len(rows)) if sweep % 2 == 0 else range(len(rows) - 2, -1, -1)
         for lay in layers:
             rows[lay] = reorder(rows[lay], upward if sweep % 2 == 0 else down, pos)

@@ -6,9 +6,12 @@ reported by name (``limit`` in the error), the name given beside each one here."
 MAX_PROGRAM_CHARS = 10_000  # max_program_chars
 MAX_NODES = 500  # max_nodes
 MAX_ELEMENTS = 1_000_000  # max_elements: numbers in one tensor
-MAX_TOTAL_ELEMENTS = 5_000_000  # max_total_elements: all nodes together, keeps one pass well inside the CPU limit
+# max_total_elements: all nodes together, of a program or of a custom surface (a grid is evaluated
+# in blocks that keep within it): 40 MB, and one pass well inside the CPU limit
+MAX_TOTAL_ELEMENTS = 5_000_000
 MAX_TRACE_ELEMENTS = 1_000_000  # max_trace_elements: numbers in all nodes' values (a trace sends each about 4 times)
-MAX_CPU_SECONDS = 2.0  # cpu_time: any one request
+MAX_DIMENSIONS = 16  # max_dimensions: axes of one tensor (nested lists, shapes); NumPy stops at 64
+MAX_CPU_SECONDS = 2.0  # cpu_time: any one request, all its work together (engine.budget)
 
 # Surfaces and grids
 MAX_GRID_N = 1_024  # n
@@ -22,11 +25,11 @@ DIVERGENCE_LIMIT = MAX_COORDINATE  # a run whose coordinates or loss pass this h
 CONVERGENCE_TOL = 1e-8  # gradient norm and step length below which a run has converged
 MAX_NOISE_STD = 1e3  # noise.std
 MAX_AXIS_VALUES = 32  # axes.x.values, axes.y.values
-MAX_SWEEP_CELL_STEPS = 1_000_000  # cells × steps: keeps a sweep well inside the CPU limit
+MAX_SWEEP_CELL_STEPS = 1_000_000  # sweep_cell_steps: cells × steps, keeps a sweep well inside the CPU limit
 MAX_LR = 10.0  # lr, a schedule's rates: far beyond any rate that does not diverge at once
 MAX_PARAMS = 16  # hyperparameters named in one run
 MAX_LIST = 1_000  # entries of a list hyperparameter (piecewise boundaries and values)
-MAX_SEED = 2**32 - 1  # noise.seed
+MAX_SEED = 2**32 - 1  # seed: noise.seed, and an init helper's seed= in a program
 MAX_RECORDED_NUMBERS = 5_000_000  # max_recorded_numbers: points and rates one race keeps (40 MB)
 
 # Init helpers and the init registry
@@ -44,4 +47,4 @@ MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's
 
 # Gradient check
 MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf
-GRADCHECK_CPU_SECONDS = 1.0
+GRADCHECK_CPU_SECONDS = 1.0  # the most of its request's cpu_time the finite differences use (then fewer are sampled)

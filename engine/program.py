@@ -11,27 +11,34 @@ import ast
 import copy
 import difflib
 import math
-import time
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.errors import InputError
+from engine import budget
+from engine.errors import InputError, shorten
 from engine.graph import EvaluationError, Graph, Node
 from engine.inits import INITS as INIT_REGISTRY
 from engine.limits import (
-    MAX_CPU_SECONDS,
+    MAX_DIMENSIONS,
     MAX_ELEMENTS,
     MAX_GRID_ELEMENTS,
     MAX_NODES,
     MAX_PROGRAM_CHARS,
+    MAX_SEED,
     MAX_TOTAL_ELEMENTS,
 )
 from engine.ops import OPS, output_shape
 from engine.params import ParamError
 from engine.parsing import parse
 
+# What CPython will not read, found first so the message says where it is
+_UNREADABLE = (
+    (re.compile("\0"), "a null character"),
+    (re.compile("[\ud800-\udfff]"), "a character that is not valid Unicode (a lone surrogate)"),
+)
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 LEAVES = ("input", "param")
 CONSTANTS = {"pi": math.pi}
@@ -78,12 +85,26 @@ HELPERS: dict[str, Helper] = {
 FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "pow", "matmul", "neg")), *HELPERS, *LEAVES])
 
 
-def _where(node: ast.AST) -> dict:
-    return {"line": node.lineno, "column": node.col_offset + 1}
+def source_lines(text: str) -> list[bytes]:
+    """The text's lines as UTF-8, as ast's offsets count them (call after it parsed)."""
+    return [line.encode() for line in text.splitlines(keepends=True)]
 
 
-def _error(message: str, node: ast.AST, **kw) -> ProgramError:
-    return ProgramError(message, **_where(node), **kw)
+def place(lines: list[bytes], node: ast.AST) -> dict:
+    """``{line, column}`` of an ast node, 1-based, the column in characters as an editor
+    counts them (ast counts UTF-8 bytes: `é` is two)."""
+    row = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else b""
+    return {"line": node.lineno, "column": len(row[: node.col_offset].decode("utf-8", "replace")) + 1}
+
+
+def _beyond(value) -> str:
+    """Why a number read as ±inf is not one: it is beyond float64."""
+    return "; this one is beyond float64's range (about ±1.8e308)" if np.ndim(value) == 0 and math.isinf(value) else ""
+
+
+def _count(n: int) -> str:
+    """1,000,000 — or 1e+300 for a number too long to read."""
+    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
 
 
 def _shape_text(shape) -> str:
@@ -97,17 +118,23 @@ class _Builder:
         self.text = text
         self.max_elements = max_elements
         self.total_elements = 0
-        self.lines = [line.encode() for line in text.splitlines(keepends=True)]  # ast offsets count bytes
+        self.lines = source_lines(text)  # ast offsets count bytes
         self.names: dict[str, Node] = {}
         self.nodes: list[Node] = []
         self.counts: dict[str, int] = {}
         self.reserved: set[str] = set()
-        self.deadline = time.thread_time() + MAX_CPU_SECONDS
+        self.budget = budget.current() or budget.Budget()  # the caller's (parse_program opens a scope)
         self.outer: dict[str, Node] = {}  # the enclosing program's names, when reading a leaf's value
         for name, value in (variables or {}).items():
             self.names[name] = self._add(Node(name, "input", value=np.asarray(value, dtype=float), source=name), None)
 
     # -- nodes
+
+    def _where(self, node: ast.AST) -> dict:
+        return place(self.lines, node)
+
+    def _error(self, message: str, node: ast.AST, **kw) -> ProgramError:
+        return ProgramError(message, **self._where(node), **kw)
 
     def _fresh_id(self, stem: str) -> str:
         while True:
@@ -120,36 +147,43 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise ProgramError(
                 f"the program makes more than {MAX_NODES} nodes (limit max_nodes)",
-                **(_where(where) if where else {}),
+                **(self._where(where) if where else {}),
                 limit="max_nodes",
             )
-        if time.thread_time() > self.deadline:
+        over = self.budget.exceeded()
+        if over is not None:
             raise ProgramError(
-                f"the program takes more than {MAX_CPU_SECONDS:g} s of CPU to evaluate (limit cpu_time)",
-                **(_where(where) if where else {}),
+                budget.cpu_message(over.seconds, "the program", "use smaller tensors or fewer operations"),
+                **(self._where(where) if where else {}),
                 limit="cpu_time",
             )
         self._check_size(node.value.shape, where)
         if where is not None:
-            node.line, node.column = where.lineno, where.col_offset + 1
+            node.line, node.column = (at := self._where(where))["line"], at["column"]
         self.total_elements += node.value.size
-        if self.total_elements > MAX_TOTAL_ELEMENTS and self.max_elements == MAX_ELEMENTS:
+        if self.total_elements > MAX_TOTAL_ELEMENTS:
             raise ProgramError(
                 f"the program's tensors hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all "
                 "(limit max_total_elements)",
-                **(_where(where) if where else {}),
+                **(self._where(where) if where else {}),
                 limit="max_total_elements",
             )
         self.nodes.append(node)
         return node
 
     def _check_size(self, shape, where):
+        if len(shape) > MAX_DIMENSIONS:
+            raise ProgramError(
+                f"a tensor with {len(shape)} axes; at most {MAX_DIMENSIONS} are allowed (limit max_dimensions)",
+                **(self._where(where) if where else {}),
+                limit="max_dimensions",
+            )
         size = math.prod(shape)
         if size > self.max_elements:
             raise ProgramError(
                 f"a tensor of shape {_shape_text(shape)} has {size:,} elements; "
                 f"at most {self.max_elements:,} are allowed (limit max_elements)",
-                **(_where(where) if where else {}),
+                **(self._where(where) if where else {}),
                 limit="max_elements",
             )
 
@@ -160,6 +194,10 @@ class _Builder:
             return self.lines[first][node.col_offset : node.end_col_offset].decode()
         parts = [self.lines[first][node.col_offset :], *self.lines[first + 1 : last], self.lines[last][: node.end_col_offset]]
         return b"".join(parts).decode()
+
+    def _quote(self, node: ast.AST) -> str:
+        """The source of `node` for a message: shortened in the middle when long."""
+        return shorten(self._segment(node))
 
     def const(self, value, where: ast.AST) -> Node:
         return self._add(
@@ -187,7 +225,7 @@ class _Builder:
     def _shape_error(self, op, inputs, where, exc) -> ProgramError:
         shapes = " and ".join(f"{n.id} {_shape_text(n.value.shape)}" for n in inputs)
         reason = "these shapes do not broadcast" if "broadcast" in str(exc) else str(exc)
-        return _error(f"shape mismatch in `{self._segment(where)}` ({op.name} of {shapes}): {reason}", where)
+        return self._error(f"shape mismatch in `{self._quote(where)}` ({op.name} of {shapes}): {reason}", where)
 
     # -- statements
 
@@ -217,13 +255,13 @@ class _Builder:
 
     def assign(self, stmt: ast.stmt) -> Node:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
-            raise _error("each line must be one assignment, like `y = sigmoid(w @ x + b)`", stmt)
+            raise self._error("each line must be one assignment, like `y = sigmoid(w @ x + b)`", stmt)
         target = stmt.targets[0]
         name = target.id
         if name in self.names:
-            raise _error(f"'{name}' is already assigned; a name is assigned once (pick a new name)", target)
+            raise self._error(f"'{name}' is already assigned; a name is assigned once (pick a new name)", target)
         if name in FUNCTIONS or name in CONSTANTS:
-            raise _error(f"'{name}' is the name of a built-in; pick another name", target)
+            raise self._error(f"'{name}' is the name of a built-in; pick another name", target)
         if name in self.given:
             node = self.given_leaf(name, stmt.value)
         else:
@@ -232,7 +270,7 @@ class _Builder:
             node = self.apply("identity", [node], {}, stmt.value)
         node.id = name
         node.named = True
-        node.line, node.column = target.lineno, target.col_offset + 1  # errors point at the assignment
+        node.line, node.column = (at := self._where(target))["line"], at["column"]  # errors point at the assignment
         self.names[name] = node
         return node
 
@@ -240,10 +278,10 @@ class _Builder:
 
     def expr(self, e: ast.expr) -> Node:
         if isinstance(e, (ast.Constant, ast.List)):
-            return self.const(self.literal(e), e)
+            return self.const(self.number_literal(e), e)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
             if isinstance(e.operand, ast.Constant):
-                return self.const(self.literal(e), e)
+                return self.const(self.number_literal(e), e)
             return self.apply("neg", [self.expr(e.operand)], {}, e)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.UAdd):
             return self.expr(e.operand)
@@ -253,7 +291,7 @@ class _Builder:
             return self.apply(BINARY[type(e.op)], [self.expr(e.left), self.expr(e.right)], {}, e)
         if isinstance(e, ast.Call):
             return self.call(e)
-        raise _error(f"`{self._segment(e)}` is not part of the language: use numbers, names, "
+        raise self._error(f"`{self._quote(e)}` is not part of the language: use numbers, names, "
                      "+ - * / ** @, parentheses and function calls", e)
 
     def name(self, e: ast.Name) -> Node:
@@ -262,35 +300,53 @@ class _Builder:
         if e.id in CONSTANTS:
             return self.const(CONSTANTS[e.id], e)
         if e.id in self.outer:
-            raise _error(f"a leaf's value must be made of numbers and init helpers, not other nodes like '{e.id}'", e)
+            raise self._error(f"a leaf's value must be made of numbers and init helpers, not other nodes like '{e.id}'", e)
         if e.id in self.reserved:
-            raise _error(f"'{e.id}' is used before it is assigned; move its assignment above this line", e)
+            raise self._error(f"'{e.id}' is used before it is assigned; move its assignment above this line", e)
         close = difflib.get_close_matches(e.id, [*self.names, *CONSTANTS], n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise _error(f"unknown name '{e.id}'{hint}", e)
+        raise self._error(f"unknown name '{e.id}'{hint}", e)
 
-    def literal(self, e: ast.expr):
-        """A number or a nested list of numbers, as a float array."""
+    def literal(self, e: ast.expr, what: str | None = None, depth: int = 0):
+        """A number or a nested list of numbers, as a float array. A number beyond float64
+        (`1e309`, or an integer of 400 digits) is ±inf, as float("1e309") is; the caller
+        decides what that means. ``what`` names the argument being read (a shape, seed=),
+        for the message when it is not written as a number."""
         if isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
-            return float(e.value)
+            try:
+                return float(e.value)
+            except OverflowError:  # an integer literal beyond float64
+                return math.inf
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
-            value = self.literal(e.operand)
+            value = self.literal(e.operand, what, depth)
             return -value if isinstance(e.op, ast.USub) else value
         if isinstance(e, ast.List):
             if not e.elts:
-                raise _error("an empty list has no values", e)
-            rows = [self.literal(x) for x in e.elts]
+                raise self._error("an empty list has no values", e)
+            if depth >= MAX_DIMENSIONS:
+                raise self._error(f"lists nested more than {MAX_DIMENSIONS} deep (limit max_dimensions)", e,
+                                  limit="max_dimensions")
+            rows = [self.literal(x, what, depth + 1) for x in e.elts]
             try:
                 return np.array(rows, dtype=float)
             except ValueError:
-                raise _error("the rows of this nested list have different lengths", e) from None
+                raise self._error("the rows of this nested list have different lengths", e) from None
         if isinstance(e, ast.Name) and e.id in CONSTANTS:
             return CONSTANTS[e.id]
-        raise _error(f"`{self._segment(e)}` is not a number; lists hold numbers only", e)
+        if what is not None:
+            raise self._error(f"{what} must be written as a number, like 2 or -1, not `{self._quote(e)}`", e)
+        raise self._error(f"`{self._quote(e)}` is not a number; lists hold numbers only", e)
+
+    def number_literal(self, e: ast.expr):
+        """A literal that stands for a value (not a shape or seed): its numbers must fit float64."""
+        value = self.literal(e)
+        if not np.isfinite(value).all():
+            raise self._error(f"`{self._quote(e)}` is beyond float64's range (about ±1.8e308)", e)
+        return value
 
     def call(self, e: ast.Call) -> Node:
         if not isinstance(e.func, ast.Name):
-            raise _error("call functions by name, like `sigmoid(z)`", e)
+            raise self._error("call functions by name, like `sigmoid(z)`", e)
         fname = e.func.id
         if fname in LEAVES:
             return self.leaf(fname, e)
@@ -299,40 +355,50 @@ class _Builder:
         if fname not in OPS or fname in ("add", "sub", "mul", "div", "pow", "matmul", "neg"):
             close = difflib.get_close_matches(fname, FUNCTIONS, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else f"; known functions: {', '.join(FUNCTIONS)}"
-            raise _error(f"unknown function '{fname}'{hint}", e.func)
+            raise self._error(f"unknown function '{fname}'{hint}", e.func)
         op = OPS[fname]
         if len(e.args) != op.arity:
-            raise _error(f"{fname} takes {op.arity} argument{'s' if op.arity > 1 else ''}, got {len(e.args)}", e)
-        attrs = {}
+            raise self._error(f"{fname} takes {op.arity} argument{'s' if op.arity > 1 else ''}, got {len(e.args)}", e)
         for kw in e.keywords:
             if kw.arg not in op.attrs:
                 allowed = f"only {', '.join(a + '=' for a in op.attrs)}" if op.attrs else "no keyword arguments"
-                raise _error(f"{fname} takes {allowed}", kw.value)
-            attrs[kw.arg] = self.integer(kw.value, kw.arg)
-        return self.apply(fname, [self.expr(a) for a in e.args], attrs, e)
+                raise self._error(f"{fname} takes {allowed}", kw.value)
+        inputs = [self.expr(a) for a in e.args]
+        attrs = {kw.arg: self.axis(kw.value, inputs[0]) for kw in e.keywords}  # axis= is the only attribute
+        return self.apply(fname, inputs, attrs, e)
+
+    def axis(self, e: ast.expr, of: Node) -> int:
+        """An axis of ``of``'s value: -ndim ≤ axis < ndim."""
+        axis, ndim = self.integer(e, "axis"), of.value.ndim
+        if not -ndim <= axis < ndim:
+            axes = ("a scalar has no axes" if ndim == 0 else "its only axis is 0 (or -1)" if ndim == 1
+                    else f"its axes are 0 … {ndim - 1} (or -{ndim} … -1)")
+            raise self._error(f"axis {_count(axis)} is out of range for {of.id}, of shape {_shape_text(of.value.shape)}: "
+                              f"{axes}", e)
+        return axis
 
     def number(self, e: ast.expr, what: str) -> float:
-        value = self.literal(e)
+        value = self.literal(e, what)
         if isinstance(value, np.ndarray) or not math.isfinite(value):
-            raise _error(f"{what} must be one finite number", e)
+            raise self._error(f"{what} must be one finite number{_beyond(value)}", e)
         return float(value)
 
     def integer(self, e: ast.expr, what: str) -> int:
-        value = self.literal(e)
+        value = self.literal(e, what)
         if isinstance(value, np.ndarray) or not math.isfinite(value) or value != int(value):
-            raise _error(f"{what} must be a whole number", e)
+            raise self._error(f"{what} must be a whole number{_beyond(value)}", e)
         return int(value)
 
     def leaf(self, kind: str, e: ast.Call) -> Node:
         if len(e.args) != 1 or e.keywords:
-            raise _error(f"{kind}(...) takes one value, like {kind}([1.0, 2.0]) or {kind}(glorot(3, 2, seed=0))", e)
+            raise self._error(f"{kind}(...) takes one value, like {kind}([1.0, 2.0]) or {kind}(glorot(3, 2, seed=0))", e)
         value = self.constant_value(e.args[0])
         return self._add(Node(self._fresh_id(kind), kind, value=value, source=self._segment(e)), e)
 
     def given_leaf(self, name: str, e: ast.expr) -> Node:
         """`name = input(...)` or `param(...)` whose value the caller gave (parse_program's inputs)."""
         if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in LEAVES):
-            raise _error(f"inputs gives '{name}' a value, but the program computes it: only an "
+            raise self._error(f"inputs gives '{name}' a value, but the program computes it: only an "
                          f"`{name} = input(...)` or `param(...)` can take a given value", e)
         return self._add(Node(self._fresh_id(e.func.id), e.func.id, value=self.given[name], source=self._segment(e)), e)
 
@@ -344,7 +410,7 @@ class _Builder:
         sub.names, sub.nodes, sub.counts, sub.outer = {}, [], {}, self.names
         node = sub.expr(e)
         if any(n.kind in LEAVES for n in sub.nodes):
-            raise _error("a leaf's value must be made of numbers and init helpers, not input() or param()", e)
+            raise self._error("a leaf's value must be made of numbers and init helpers, not input() or param()", e)
         sub._check_finite()
         return node.value
 
@@ -353,13 +419,16 @@ class _Builder:
         fname = e.func.id
         helper = HELPERS[fname]
         if not e.args:
-            raise _error(f"{fname} needs a shape, like {fname}(3, 2)", e)
+            raise self._error(f"{fname} needs a shape, like {fname}(3, 2)", e)
         shape = tuple(self.integer(a, "a shape") for a in e.args)
         if any(n <= 0 for n in shape):
-            raise _error(f"the shape {_shape_text(shape)} must have positive sizes", e)
+            raise self._error(f"the shape {_shape_text(shape)} must have positive sizes", e)
+        if max(shape) > self.max_elements:  # before multiplying sizes of hundreds of digits
+            raise self._error(f"a size of {_count(max(shape))} is more than the {self.max_elements:,} elements "
+                              "a tensor may have (limit max_elements)", e, limit="max_elements")
         if fname == "eye":
             if len(shape) != 1:
-                raise _error("eye(n) takes one size and makes an n×n identity", e)
+                raise self._error("eye(n) takes one size and makes an n×n identity", e)
             shape = shape * 2
         self._check_size(shape, e)
         keywords = (("seed",) if helper.seeded else ()) + tuple(helper.keywords)
@@ -367,24 +436,24 @@ class _Builder:
         for kw in e.keywords:
             if kw.arg not in keywords:
                 allowed = ", ".join(k + "=" for k in keywords) or "no keyword arguments"
-                raise _error(f"{fname} takes {allowed}", kw.value)
+                raise self._error(f"{fname} takes {allowed}", kw.value)
             if kw.arg == "seed":
                 seed = self.integer(kw.value, kw.arg)
             else:
                 params[helper.keywords[kw.arg]] = self.number(kw.value, kw.arg)
-        if seed < 0:
-            raise _error("seed must be 0 or more", e)
+        if not 0 <= seed <= MAX_SEED:
+            raise self._error(f"seed must be between 0 and {MAX_SEED:,} (limit seed)", e, limit="seed")
         try:
             return INIT_REGISTRY[helper.init](shape, params, rng=seed)
         except ParamError as exc:
             keyword = next((k for k, p in helper.keywords.items() if p == exc.param), exc.param)
-            raise _error(f"{fname}: {keyword} {exc.reason}", e) from None
+            raise self._error(f"{fname}: {keyword} {exc.reason}", e) from None
 
     def _check_finite(self):
         for node in self.nodes:
             if not np.isfinite(node.value).all():
                 raise EvaluationError(
-                    f"node '{node.id}' (`{node.source}`) is not a finite number: "
+                    f"node '{node.id}' (`{shorten(node.source)}`) is not a finite number: "
                     "check for log of 0 or a negative, division by 0, or overflow",
                     node,
                 )
@@ -397,12 +466,24 @@ def _parse(text: str, mode: str) -> ast.AST:
             "(limit max_program_chars)",
             limit="max_program_chars",
         )
+    for pattern, what in _UNREADABLE:
+        found = pattern.search(text)
+        if found:
+            at = found.start()
+            raise ProgramError(f"the program contains {what}; delete it",
+                               text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
     try:
         return parse(text, mode)
     except SyntaxError as exc:
-        raise ProgramError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
-    except (ValueError, RecursionError, MemoryError):
-        raise ProgramError("the program cannot be read (too deeply nested or contains a null byte)", 1, 1) from None
+        message = exc.msg
+        if "integer string conversion" in message:  # CPython's advice is for Python authors
+            message = "a number of more than 4,300 digits"
+        raise ProgramError(f"syntax error: {message}", exc.lineno or 1, max(1, exc.offset or 1)) from None
+    except (RecursionError, MemoryError):
+        raise ProgramError("the program is nested too deeply to read: give parts of long chains of "
+                           "operators or brackets names of their own", 1, 1) from None
+    except ValueError:  # any other text CPython refuses to read
+        raise ProgramError("the program cannot be read", 1, 1) from None
 
 
 def parse_program(text: str, inputs: dict[str, np.ndarray] | None = None) -> Graph:
@@ -414,26 +495,42 @@ def parse_program(text: str, inputs: dict[str, np.ndarray] | None = None) -> Gra
 
         >>> g = parse_program("w = param([0.5, -0.3])\\nloss = mse(X @ w, t)", inputs={"X": X, "t": t})
     """
+    tree = _parse(text, "exec")
     try:
-        return _Builder(text).program(_parse(text, "exec"), inputs)
+        with budget.scope():
+            return _Builder(text).program(tree, inputs)
     except RecursionError:
         raise ProgramError("the program is nested too deeply", 1, 1) from None
 
 
-def parse_expression(text: str, variables: dict[str, np.ndarray], max_elements: int = MAX_GRID_ELEMENTS) -> Graph:
+def parse_expression(
+    text: str,
+    variables: dict[str, np.ndarray],
+    max_elements: int = MAX_GRID_ELEMENTS,
+    refuse: Callable[[ast.Expression, list[bytes]], None] | None = None,
+    check_finite: bool = True,
+) -> Graph:
     """Build the graph of one expression in the given variables (a custom surface).
 
     The variables may be a whole grid, so the per-tensor limit is the grid's size
-    (n ≤ 1,024) rather than a program's.
+    (n ≤ 1,024) rather than a program's; all nodes together hold at most
+    MAX_TOTAL_ELEMENTS numbers, as a program's do. ``refuse(tree, lines)`` may raise a
+    ProgramError for what the caller does not allow, before anything is computed
+    (``lines``: the text's, for ``place``). With ``check_finite`` false, non-finite
+    values are left for the caller to judge.
     """
     tree = _parse(text, "eval")
-    builder = _Builder(text, variables, max_elements)
-    builder.reserved.update(variables)
-    try:
-        out = builder.expr(tree.body)
-    except RecursionError:
-        raise ProgramError("the expression is nested too deeply", 1, 1) from None
-    if out.kind == "input":
-        out = builder.apply("identity", [out], {}, tree.body)
-    builder._check_finite()
-    return Graph(out, builder.nodes)
+    if refuse is not None:
+        refuse(tree, source_lines(text))
+    with budget.scope():
+        builder = _Builder(text, variables, max_elements)
+        builder.reserved.update(variables)
+        try:
+            out = builder.expr(tree.body)
+        except RecursionError:
+            raise ProgramError("the expression is nested too deeply", 1, 1) from None
+        if out.kind == "input":
+            out = builder.apply("identity", [out], {}, tree.body)
+        if check_finite:
+            builder._check_finite()
+        return Graph(out, builder.nodes)

@@ -29,7 +29,10 @@ which JSON writes as null.
 ``Batch.advance(chunk)`` is a generator that pauses every ``chunk`` iterations, so a
 stream can send what is done and simply stop iterating when its client leaves;
 ``race`` and ``sweep`` run it to the end. Each batch stops with a ProgramError
-(limit cpu_time) once it has used more than ``MAX_CPU_SECONDS`` of CPU.
+(limit cpu_time) once it has used more than ``MAX_CPU_SECONDS`` of CPU, or once the
+request it belongs to has used up its budget (engine.budget): the surface's build and
+the batch draw from that one budget, and a stream's steps too, on whatever thread runs
+them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from engine import budget
 from engine.errors import InputError
 from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_RECORDED_NUMBERS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
@@ -64,6 +68,7 @@ __all__ = [
 
 DIVERGED, CONVERGED, MAX = "diverged", "converged", "max_steps"
 SPREAD_RATES_UP_TO = 64  # coordinates up to which η is stored at every coordinate (see Batch._fill_rates)
+BUDGET_SLICE_SECONDS = 0.01  # the loop checks the CPU budget at least this often, once an iteration's cost is known
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,8 @@ class Batch:
     ):
         self.objective, self.steps, self.record = objective, steps, record
         self.cpu_seconds = MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds
+        # Its own cap, within the budget of the request (or call) that made it, if any.
+        self.budget = budget.Budget(self.cpu_seconds, parent=budget.current())
         self.start = self._check(start, runs)
         self._order_rows(runs)
         self._allocate()
@@ -214,7 +221,6 @@ class Batch:
         self.n_lr = np.zeros(K, dtype=int)
         self.final_loss = np.full(K, np.nan)
         self.t = 0  # next iteration
-        self.cpu = 0.0
 
     def _fill_rates(self) -> None:
         """η(t) of every row, a (steps, K, W) table: W = D for a few coordinates (the
@@ -265,18 +271,34 @@ class Batch:
     # -- the loop
 
     def advance(self, chunk: int = 250) -> Iterator[int]:
-        """Run the loop, pausing after every ``chunk`` iterations (yields iterations done)."""
+        """Run the loop, pausing after every ``chunk`` iterations (yields iterations done).
+
+        The CPU budget is checked between slices of a chunk: one iteration at first, then
+        twice as many while a slice takes under BUDGET_SLICE_SECONDS, so a cheap surface
+        soon runs whole chunks and an expensive model (a training run of big matmuls)
+        is stopped within a slice of its limit. Its CPU is counted only while it runs,
+        on whichever thread that is (a stream's steps move between threads)."""
+        stride = 1
         while self.t <= self.steps and self.n_active:
-            began = time.thread_time()
-            self._iterate(min(self.t + chunk, self.steps + 1))
-            self.cpu += time.thread_time() - began
-            if self.cpu > self.cpu_seconds and self.n_active:
-                raise ProgramError(
-                    f"the optimisation took more than {self.cpu_seconds:g} s of CPU after {self.t - 1:,} of "
-                    f"{self.steps:,} steps (limit cpu_time): use fewer steps or runs, or a simpler expression",
-                    limit="cpu_time",
-                )
+            end = min(self.t + chunk, self.steps + 1)
+            with self.budget.running():
+                while self.t < end and self.n_active:
+                    began = time.thread_time()
+                    self._iterate(min(self.t + stride, end))
+                    self._check_budget()
+                    if stride < chunk and time.thread_time() - began < BUDGET_SLICE_SECONDS:
+                        stride *= 2
             yield self.t
+
+    def _check_budget(self) -> None:
+        over = self.budget.exceeded()
+        if over is not None and self.n_active:
+            raise ProgramError(
+                budget.cpu_message(over.seconds, "the optimisation",
+                                   f"stopped after {max(self.t - 1, 0):,} of {self.steps:,} steps; use fewer steps "
+                                   "or runs, or a simpler expression"),
+                limit="cpu_time",
+            )
 
     def run(self, chunk: int = 250) -> Batch:
         """All the way (checking the CPU budget every ``chunk`` iterations)."""
@@ -444,8 +466,9 @@ def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence
 
 def race(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
     """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, gradient, status, stopped_at, …}]``."""
-    batch = surface_batch(expression, start, steps, runs, noise).run()
-    return [batch.result(k) for k in range(batch.K)]
+    with budget.scope():
+        batch = surface_batch(expression, start, steps, runs, noise).run()
+        return [batch.result(k) for k in range(batch.K)]
 
 
 def default_chunk(steps: int) -> int:
@@ -463,7 +486,8 @@ def race_events(
     Set-up errors (a bad expression, parameter or start) are raised here, before any
     event; the loop itself runs only as the events are iterated.
     """
-    batch = surface_batch(expression, start, steps, runs, noise)
+    with budget.scope():  # the batch keeps this budget for its steps, which run as the events are read
+        batch = surface_batch(expression, start, steps, runs, noise)
     return _events(batch, chunk or default_chunk(steps))
 
 
@@ -482,7 +506,7 @@ def _events(batch: Batch, chunk: int) -> Iterator[tuple[str, dict]]:
                 if batch.ended(k):
                     ended[k] = True
                     yield "end", batch.summary(k)
-    except ProgramError as exc:  # the CPU limit, met half-way
+    except InputError as exc:  # the CPU limit, met half-way
         yield "error", {"detail": exc.detail()}
         return
     yield "done", {"runs": [batch.summary(k) for k in range(batch.K)]}
@@ -513,7 +537,8 @@ def sweep(
     runs = [
         Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
     ]
-    batch = surface_batch(expression, start, steps, runs, noise, record=False).run()
+    with budget.scope():
+        batch = surface_batch(expression, start, steps, runs, noise, record=False).run()
     rows = batch.row_of.reshape(len(ys), len(xs))
     final = batch.final_loss[rows]
     return {

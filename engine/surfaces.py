@@ -22,17 +22,18 @@ are refused with the line and column where they appear.
 from __future__ import annotations
 
 import ast
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine import budget
+from engine.errors import shorten
 from engine.graph import EvaluationError, Graph
-from engine.limits import MAX_CPU_SECONDS
+from engine.limits import MAX_TOTAL_ELEMENTS
 from engine.ops import OPS
 from engine.parsing import parse
-from engine.program import HELPERS, LEAVES, ProgramError, parse_expression
+from engine.program import HELPERS, LEAVES, ProgramError, parse_expression, place, source_lines
 from engine.tape import Tape
 
 __all__ = [
@@ -265,57 +266,67 @@ SURFACES: dict[str, Surface] = {
 # --- custom expressions ----------------------------------------------------------
 
 
-def _where(node: ast.AST) -> dict:
-    return {"line": node.lineno, "column": node.col_offset + 1}
-
-
-def check_elementwise(text: str) -> None:
-    """Refuse what would mix the points of a batch: lists, @ and non-elementwise ops.
-
-    Call after ``parse_expression`` has accepted ``text`` (so it parses).
-    """
-    for node in ast.walk(parse(text, mode="eval")):
+def refuse_mixing(tree: ast.AST, lines: list[bytes]) -> None:
+    """Refuse what would mix the points of a batch: lists, @, non-elementwise ops, and the
+    init helpers and leaves, which make tensors (so a surface never holds more numbers
+    than the points it is evaluated at). The first in the text is named."""
+    for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
         if isinstance(node, ast.List):
             raise ProgramError(
-                "a surface is a function of the numbers x and y: lists are not allowed here", **_where(node)
+                "a surface is a function of the numbers x and y: lists are not allowed here", **place(lines, node)
             )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            raise ProgramError("a surface is a function of the numbers x and y: use * instead of @", **_where(node))
+            raise ProgramError("a surface is a function of the numbers x and y: use * instead of @",
+                               **place(lines, node))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in HELPERS or name in LEAVES:
                 raise ProgramError(
-                    f"{name}(...) makes a tensor; a surface uses only x, y and numbers", **_where(node)
+                    f"{name}(...) makes a tensor; a surface uses only x, y and numbers", **place(lines, node)
                 )
             if name in OPS and not OPS[name].elementwise:
                 raise ProgramError(
                     f"{name} mixes elements, so it would mix the points of the plot; a surface is built "
                     "from elementwise functions of x and y (+ − * / **, exp, log, sin, cos, tanh, …)",
-                    **_where(node),
+                    **place(lines, node),
                 )
 
 
+def check_elementwise(text: str) -> None:
+    """``refuse_mixing`` for an expression's text (which must parse)."""
+    refuse_mixing(parse(text, mode="eval"), source_lines(text))
+
+
 def _build(expression: str, probes: Sequence[tuple[float, float]]) -> Graph:
-    """Parse once, at the first probe point where every node is finite."""
-    first: EvaluationError | None = None
-    for x, y in probes:
-        try:
-            graph = parse_expression(expression, {"x": np.array([x]), "y": np.array([y])})
-        except EvaluationError as exc:
-            if first is None:
-                first = EvaluationError(f"at ({x:g}, {y:g}): {exc.message}", exc.node)
-            continue
-        check_elementwise(expression)
+    """Build the graph once, at all the probe points at the same time (its ops are
+    elementwise), and keep it if every node is finite at one of them at least.
+
+    The graph's structure does not depend on the point, only whether its values are
+    finite does; so one build answers for every probe, and a bad expression costs one
+    build rather than one per probe. Otherwise an EvaluationError says where the first
+    probe fails."""
+    xs, ys = (np.array([p[i] for p in probes], dtype=float) for i in (0, 1))
+    graph = parse_expression(expression, {"x": xs, "y": ys}, refuse=refuse_mixing, check_finite=False)
+    finite = np.ones(len(probes), dtype=bool)
+    for node in graph.nodes:
+        finite &= np.isfinite(np.broadcast_to(node.value, finite.shape))
+    if finite.any():
         return graph
-    raise first
+    node = next(n for n in graph.nodes if not np.isfinite(np.broadcast_to(n.value, finite.shape)[0]))
+    raise EvaluationError(
+        f"at ({xs[0]:g}, {ys[0]:g}): node '{node.id}' (`{shorten(node.source)}`) is not a finite number: "
+        "check for log of 0 or a negative, division by 0, or overflow",
+        node,
+    )
 
 
 class SurfaceFunction:
     """A surface's graph, built once, then evaluated on whole arrays of points.
 
-    The graph is built (and checked) at the first of ``probes`` where every node is
-    finite; an EvaluationError naming the node says where it is not. Its ops are
-    elementwise, so the same graph then takes K points, or a grid by broadcasting.
+    The graph is built (and checked) once, at all of ``probes``, and kept if every node
+    is finite at one of them; else an EvaluationError naming the node says where it is
+    not at the first. Its ops are elementwise, so the same graph then takes K points, or
+    a grid by broadcasting.
     """
 
     dim = 2  # an Objective of the runner's (engine.runner) with two coordinates, x and y
@@ -362,9 +373,16 @@ def grid(expression: str, domain, n: int) -> dict:
     """f on an n×n grid: ``{x: (n,), y: (n,), z: (n, n)}`` with ``z[i, j] = f(x[j], y[i])``.
 
     The graph is built once at a point of the domain where it is finite, then run on
-    whole blocks of rows by broadcasting x (1, n) against y (rows, 1). Points where f
-    is not finite (log of a negative, say) are NaN, which JSON shows as null.
+    whole blocks of rows by broadcasting x (1, n) against y (rows, 1), each block small
+    enough that all its nodes together hold at most MAX_TOTAL_ELEMENTS numbers. Points
+    where f is not finite (log of a negative, say) are NaN, which JSON shows as null.
+    The whole call draws from one CPU budget (engine.budget).
     """
+    with budget.scope() as b:
+        return _grid(expression, domain, n, b)
+
+
+def _grid(expression: str, domain, n: int, b: budget.Budget) -> dict:
     (x_lo, x_hi), (y_lo, y_hi) = domain
     xs = np.linspace(x_lo, x_hi, n)
     ys = np.linspace(y_lo, y_hi, n)
@@ -373,18 +391,13 @@ def grid(expression: str, domain, n: int) -> dict:
     f = SurfaceFunction(expression, [((x_lo + x_hi) / 2, (y_lo + y_hi) / 2), *lattice])
 
     z = np.empty((n, n))
-    rows = max(1, GRID_CHUNK_ELEMENTS // n)
+    points = min(GRID_CHUNK_ELEMENTS, MAX_TOTAL_ELEMENTS // len(f.graph.nodes))
+    rows = max(1, points // n)
     row_x = xs[None, :]
-    deadline = time.thread_time() + MAX_CPU_SECONDS
     with np.errstate(all="ignore"):
         for i in range(0, n, rows):
             block = z[i : i + rows]
             block[...] = f.values(row_x, ys[i : i + rows, None])
-            if time.thread_time() > deadline:
-                raise ProgramError(
-                    f"the grid takes more than {MAX_CPU_SECONDS:g} s of CPU to evaluate (limit cpu_time): "
-                    "use a smaller n or a simpler expression",
-                    limit="cpu_time",
-                )
+            b.check("the grid", "use a smaller n or a simpler expression")
     z[~np.isfinite(z)] = np.nan
     return {"x": xs, "y": ys, "z": z}

@@ -1,7 +1,9 @@
 """The trace the UI steps through: graph, forward values, backward gradients.
 
 `trace_events` is the only producer; the POST endpoint collects its events into one
-document and the stream sends them one by one, so the two always agree.
+document and the stream sends them one by one, so the two always agree. The layout,
+forward and backward passes are computed before the first event, within one CPU budget
+(the request's, see engine.budget), so a stream never fails half-way.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from engine import budget
 from engine.graph import Graph
 from engine.layout import layered_layout
 from engine.limits import MAX_TRACE_ELEMENTS
@@ -46,7 +49,10 @@ def describe(graph: Graph) -> dict:
 
 
 def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
-    """(event, data) pairs: graph, forward × N, backward × N, done."""
+    """(event, data) pairs: graph, forward × N, backward × N, done.
+
+    Errors (a limit, a gradient that is not finite, the CPU budget) are raised by this
+    call, before any event."""
     total = sum(n.value.size for n in graph.nodes)
     if total > MAX_TRACE_ELEMENTS:
         raise ProgramError(
@@ -54,12 +60,19 @@ def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
             "(limit max_trace_elements): use smaller tensors to step through it",
             limit="max_trace_elements",
         )
-    yield "graph", describe(graph)
-    out = graph.forward()
+    with budget.scope():
+        doc = describe(graph)
+        out = graph.forward()
+        steps = graph.backward_steps()
+    return _events(graph, doc, out, steps)
+
+
+def _events(graph: Graph, doc: dict, out: np.ndarray, steps) -> Iterator[tuple[str, dict]]:
+    yield "graph", doc
     for node in graph.nodes:
         yield "forward", {"node": node.id, "value": to_json(node.value)}
     grads = {}
-    for step in graph.backward_steps():
+    for step in steps:
         node = step.node
         grads[node.id] = step.grad
         yield "backward", {

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import budget
 from engine.errors import InputError
 from engine.graph import Graph
 from engine.limits import MAX_STEPS
@@ -43,6 +44,11 @@ def train(
     """
     if not 0 <= iterations <= MAX_STEPS:
         raise InputError(f"iterations must be between 0 and {MAX_STEPS:,} (limit steps), got {iterations}", "steps")
+    with budget.scope():  # the set-up, every update and the last forward pass draw from one budget
+        return _train(graph, optimizer, params, schedule, schedule_params, iterations)
+
+
+def _train(graph, optimizer, params, schedule, schedule_params, iterations) -> dict:
     objective = ParamsObjective(graph)
     start = objective.start()
     updates: dict[str, dict] = {}

@@ -22,9 +22,14 @@ class GraphRequest(BaseModel):
 
 
 class GradcheckResponse(BaseModel):
-    max_rel_error: float
+    """``max_rel_error`` is null, ``checked`` false and ``message`` says why when no leaf could
+    be checked (its differences not finite, or no CPU time left): never a 0 that reads as a pass."""
+
+    max_rel_error: float | None
+    checked: bool
     leaves: dict[str, float | None]
     coordinates_checked: int
+    message: str | None = None
 
 
 class TrainRequest(GraphRequest):

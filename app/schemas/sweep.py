@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.schemas.common import Finite, Name, Params, Strict, known
 from app.schemas.optimize import ScheduleSpec, SurfaceChoice
@@ -53,9 +54,12 @@ class SweepRequest(SurfaceChoice):
             raise ValueError(f"the two axes must be different hyperparameters, both are '{self.axes.x.name}'")
         cells = len(self.axes.x.values) * len(self.axes.y.values)
         if cells * self.steps > MAX_SWEEP_CELL_STEPS:
-            raise ValueError(
-                f"the sweep has {cells:,} cells × {self.steps:,} steps = {cells * self.steps:,} cell-steps; "
-                f"at most {MAX_SWEEP_CELL_STEPS:,} are allowed (limit sweep_cell_steps)"
+            raise PydanticCustomError(  # ctx["limit"] becomes the answer's `limit` (app.errors)
+                "limit",
+                "the sweep has {cells} cells × {steps} steps = {total} cell-steps; at most {most} are allowed "
+                "(limit sweep_cell_steps): use fewer steps or axis values",
+                {"cells": f"{cells:,}", "steps": f"{self.steps:,}", "total": f"{cells * self.steps:,}",
+                 "most": f"{MAX_SWEEP_CELL_STEPS:,}", "limit": "sweep_cell_steps"},
             )
         self.params = opt.validate_params(self.params)
         return self

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
+import engine.budget as budget_module
 import engine.surfaces as surfaces_module
-from engine import EvaluationError, ProgramError
+from engine import EvaluationError, InputError, ProgramError
 from engine.surfaces import SURFACES, SurfaceFunction, check_elementwise, grid
 from tests.contract import DESIGN_SURFACES
 
@@ -228,8 +229,8 @@ def test_grid_where_nothing_is_finite_says_so():
 
 
 def test_grid_cpu_limit(monkeypatch):
-    monkeypatch.setattr(surfaces_module, "MAX_CPU_SECONDS", 0.0)
-    with pytest.raises(ProgramError) as info:
+    monkeypatch.setattr(budget_module, "MAX_CPU_SECONDS", 0.0)
+    with pytest.raises(InputError) as info:
         grid("x*y", ((0.0, 1.0), (0.0, 1.0)), 64)
     assert info.value.limit == "cpu_time" and "limit cpu_time" in info.value.message
 
