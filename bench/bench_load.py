@@ -483,9 +483,10 @@ def main() -> None:
     parser.add_argument("--same-race", action="store_true",
                         help="every client sends the same race (by default each starts 0.001 further in x)")
     parser.add_argument("--stream-post", action="store_true", help="POST the trace stream as the page does")
-    parser.add_argument("--url", help="load a server already running at this 127.0.0.1 URL "
-                        "(its CPU is then not measured unless --pid is given)")
-    parser.add_argument("--pid", type=int, help="with --url: the server's process id, for its CPU and memory")
+    parser.add_argument("--url", help="load a server already running at this 127.0.0.1 URL (e.g. a container's "
+                        "published port) instead of starting one; needs --pid")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id on this machine, for its CPU "
+                        "and memory (--workers is then only a label)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
     args = parser.parse_args()
     if args.url and urlsplit(args.url).hostname not in ("127.0.0.1", "localhost"):
