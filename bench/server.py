@@ -23,7 +23,8 @@ def serve(*command: str) -> tuple[subprocess.Popen, str]:
     """Run `python COMMAND… PORT` from the repository (the port is appended) and wait until
     /api/health answers; returns the process and the base URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, *command, str(port)], cwd=ROOT)
+    # The server's own output goes to stderr: stdout is the benchmark's (tables or JSON).
+    proc = subprocess.Popen([sys.executable, *command, str(port)], cwd=ROOT, stdout=sys.stderr)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
