@@ -7,28 +7,47 @@ same event.
 - A finished list of events (a trace) is one body: :func:`encode_events` joins them,
   and the caller sends them as a cached answer (app.cache), with no thread hop.
 - A lazy stream (a race, computed as it is sent) is computed in the thread pool in
-  slices: one hop computes events until about ``SLICE_SECONDS`` of work or
-  ``SLICE_EVENTS`` events, and they go out as one write. The first slice stops at the
-  first event, so the page draws at once. A client that leaves stops the stream between
+  slices: one hop computes events until about ``SLICE_SECONDS`` of CPU or
+  ``SLICE_EVENTS`` events, and they go out as one write. The first hop sets the stream
+  up and stops at the first event, so the page draws at once. A client that leaves stops the stream between
   slices (sse-starlette cancels the generator), so at most one slice more is computed.
+- The slices after the first run on at most ``SLICE_THREADS`` threads at once (per event
+  loop), in turn: a hundred races started together would otherwise hold the thread pool
+  with long slices, and the races behind them would wait for their first event. The
+  first slice, like any request's own engine work, uses FastAPI's whole pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
+import anyio
+import anyio.to_thread
 from sse_starlette.sse import EventSourceResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.responses import dumps
 from engine.errors import InputError
 
 MEDIA_TYPE = "text/event-stream"
-SLICE_SECONDS = 0.02  # wall time one thread hop may compute before its events are sent
+SLICE_SECONDS = 0.02  # CPU time one thread hop may compute before its events are sent
 SLICE_EVENTS = 64  # events one thread hop may compute before they are sent
+SLICE_THREADS = 2  # threads computing slices after the first, per event loop
 PING_SECONDS = 15
+
+_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+
+
+def _slice_limiter() -> anyio.CapacityLimiter:
+    """The running event loop's limiter for later slices (a limiter belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(SLICE_THREADS)
+    return limiter
 
 
 def encode(event: str, data: object) -> bytes:
@@ -43,34 +62,48 @@ def encode_events(events: Iterable[tuple[str, object]]) -> bytes:
 def _slice(iterator: Iterator[tuple[str, object]], first: bool) -> tuple[bytes, bool]:
     """The next events, encoded, and whether the iterator is exhausted (in a worker thread)."""
     chunks = []
-    deadline = time.perf_counter() + SLICE_SECONDS
+    deadline = time.thread_time() + SLICE_SECONDS
     for event, data in iterator:
         chunks.append(encode(event, data))
-        if first or len(chunks) >= SLICE_EVENTS or time.perf_counter() >= deadline:
+        if first or len(chunks) >= SLICE_EVENTS or time.thread_time() >= deadline:
             return b"".join(chunks), False
     return b"".join(chunks), True
 
 
-def event_stream(events: Iterable[tuple[str, object]], status_code: int = 200) -> EventSourceResponse:
-    """Stream events as they are computed, a slice per thread hop (see the module's docstring)."""
-    iterator = iter(events)
+def _begin(start: Callable[[], Iterable[tuple[str, object]]]) -> tuple[Iterator, bytes, bool]:
+    """In a worker thread: set the stream up and compute its first event, in one hop."""
+    iterator = iter(start())
+    return (iterator, *_slice(iterator, first=True))
 
-    async def generate():
-        first, done = True, False
-        try:
-            while not done:
-                chunk, done = await run_in_threadpool(_slice, iterator, first)
-                first = False
-                if chunk:
-                    yield chunk
-        finally:
-            # Cancelled (the client left) or finished: the hop in flight has returned
-            # (anyio waits for it), so the engine's generator is idle and can be closed.
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
 
-    return EventSourceResponse(generate(), status_code=status_code, ping=PING_SECONDS)
+async def _rest(iterator: Iterator, chunk: bytes, done: bool):
+    """The first event, then the others a slice per hop on the slice threads."""
+    try:
+        if chunk:
+            yield chunk
+        while not done:
+            chunk, done = await anyio.to_thread.run_sync(_slice, iterator, False, limiter=_slice_limiter())
+            if chunk:
+                yield chunk
+    finally:
+        # Cancelled (the client left) or finished: the hop in flight has returned
+        # (anyio waits for it), so the engine's generator is idle and can be closed.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+async def event_stream(start: Callable[[], Iterable[tuple[str, object]]]) -> Response:
+    """Stream the events of ``start()`` as they are computed (see the module's docstring).
+
+    ``start()`` and the first event are computed in one hop, before the answer's status
+    is sent: an InputError there (a bad expression, say) is a 422 with one `error` event.
+    """
+    try:
+        iterator, chunk, done = await anyio.to_thread.run_sync(_begin, start)
+    except InputError as exc:
+        return error_stream(exc)
+    return EventSourceResponse(_rest(iterator, chunk, done), ping=PING_SECONDS)
 
 
 def error_response(detail: dict) -> Response:

@@ -23,8 +23,7 @@ from app.errors import validation_detail
 from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
-from app.sse import error_response, error_stream, event_stream
-from engine.errors import InputError
+from app.sse import error_response, event_stream
 from engine.limits import MAX_REQUEST_CHARS
 from engine.runner import race, race_events, sweep
 
@@ -48,26 +47,23 @@ async def optimize(request: OptimizeRequest, http: Request) -> Response:
                         lambda: dumps({"runs": race(**race_arguments(request))}))
 
 
-def stream(request: OptimizeRequest):
-    try:
-        events = race_events(**race_arguments(request))  # set-up errors surface here, before any event
-    except InputError as exc:
-        return error_stream(exc)
-    return event_stream(events)
+async def stream(request: OptimizeRequest) -> Response:
+    """Set-up errors (a bad expression, parameter or start) come before any event."""
+    return await event_stream(lambda: race_events(**race_arguments(request)))
 
 
 @router.get("/optimize/stream")
-def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUEST_CHARS)]):
+async def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUEST_CHARS)]) -> Response:
     try:
         body = OptimizeRequest.model_validate_json(request)
     except ValidationError as exc:
         return error_response(validation_detail(exc.errors()))
-    return stream(body)
+    return await stream(body)
 
 
 @router.post("/optimize/stream")
-def post_optimize_stream(request: OptimizeRequest):
-    return stream(request)
+async def post_optimize_stream(request: OptimizeRequest) -> Response:
+    return await stream(request)
 
 
 def swept(request: SweepRequest) -> bytes:
