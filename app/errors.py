@@ -36,6 +36,11 @@ LIMIT_ERRORS = {
     "greater_than",
     "greater_than_equal",
 }
+# pydantic messages a student could not act on, said plainly
+PLAIN = {
+    "string_unicode": "the text contains a character that is not valid Unicode (a lone surrogate, "
+                      "like \\ud800); delete it",
+}
 # pydantic error types of a body that is not a JSON object at all
 NOT_AN_OBJECT = {"model_attributes_type", "model_type", "dict_type", "missing"}
 
@@ -50,7 +55,7 @@ def validation_detail(errors: list[dict], content_type: str | None = None) -> di
     first = errors[0]
     loc = [p for p in first["loc"] if p not in ("body", "query")]
     where = ".".join(str(p) for p in loc)
-    reason = first["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+    reason = PLAIN.get(first["type"]) or first["msg"].removeprefix("Value error, ")  # a validator's own message
     message = f"{where}: {reason}" if where else reason
     detail = {"message": message}
     limit = (first.get("ctx") or {}).get("limit")  # a validator's own limit (PydanticCustomError ctx)

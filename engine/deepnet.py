@@ -19,7 +19,7 @@ from engine import budget
 from engine.errors import InputError
 from engine.graph import Graph, Node
 from engine.inits import INITS
-from engine.limits import MAX_DEPTH, MAX_INIT_ELEMENTS, MAX_INIT_SAMPLES, MAX_INIT_WIDTH
+from engine.limits import MAX_DEPTH, MAX_HISTOGRAMS, MAX_INIT_ELEMENTS, MAX_INIT_SAMPLES, MAX_INIT_WIDTH
 from engine.ops import OPS
 
 __all__ = ["ACTIVATIONS", "HISTOGRAM_BINS", "MAX_HISTOGRAMS", "activation_curves", "deep_network"]
@@ -40,7 +40,6 @@ _FORMULAS = {
 }
 assert tuple(_FORMULAS) == ACTIVATIONS
 
-MAX_HISTOGRAMS = 8  # histograms: layers whose activations one request may ask to see
 HISTOGRAM_BINS = 40
 
 

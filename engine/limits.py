@@ -40,6 +40,7 @@ MAX_DEPTH = 200  # depth
 MAX_INIT_WIDTH = 512  # width
 MAX_INIT_SAMPLES = 1_024  # samples
 MAX_INIT_ELEMENTS = 8_000_000  # max_init_elements: depth × width × (width + 2·samples), weights and activations
+MAX_HISTOGRAMS = 8  # histograms: layers whose activations one request may ask to see
 
 # Requests
 MAX_NAME_CHARS = 64  # an id (surface, optimizer, schedule, preset), a parameter's name or a run's label

@@ -97,6 +97,15 @@ def place(lines: list[bytes], node: ast.AST) -> dict:
     return {"line": node.lineno, "column": len(row[: node.col_offset].decode("utf-8", "replace")) + 1}
 
 
+def _entries(e: ast.expr):
+    """The numbers of a literal (a nested list's, in reading order)."""
+    if isinstance(e, ast.List):
+        for x in e.elts:
+            yield from _entries(x)
+    else:
+        yield e
+
+
 def _beyond(value) -> str:
     """Why a number read as ±inf is not one: it is beyond float64."""
     return "; this one is beyond float64's range (about ±1.8e308)" if np.ndim(value) == 0 and math.isinf(value) else ""
@@ -300,7 +309,8 @@ class _Builder:
         if e.id in CONSTANTS:
             return self.const(CONSTANTS[e.id], e)
         if e.id in self.outer:
-            raise self._error(f"a leaf's value must be made of numbers and init helpers, not other nodes like '{e.id}'", e)
+            raise self._error(
+                f"a leaf's value must be made of numbers and init helpers, not other nodes like '{e.id}'", e)
         if e.id in self.reserved:
             raise self._error(f"'{e.id}' is used before it is assigned; move its assignment above this line", e)
         close = difflib.get_close_matches(e.id, [*self.names, *CONSTANTS], n=3)
@@ -341,7 +351,8 @@ class _Builder:
         """A literal that stands for a value (not a shape or seed): its numbers must fit float64."""
         value = self.literal(e)
         if not np.isfinite(value).all():
-            raise self._error(f"`{self._quote(e)}` is beyond float64's range (about ±1.8e308)", e)
+            bad = next(n for n in _entries(e) if not math.isfinite(self.literal(n)))
+            raise self._error(f"`{self._quote(bad)}` is beyond float64's range (about ±1.8e308)", bad)
         return value
 
     def call(self, e: ast.Call) -> Node:
@@ -373,8 +384,8 @@ class _Builder:
         if not -ndim <= axis < ndim:
             axes = ("a scalar has no axes" if ndim == 0 else "its only axis is 0 (or -1)" if ndim == 1
                     else f"its axes are 0 … {ndim - 1} (or -{ndim} … -1)")
-            raise self._error(f"axis {_count(axis)} is out of range for {of.id}, of shape {_shape_text(of.value.shape)}: "
-                              f"{axes}", e)
+            shape = _shape_text(of.value.shape)
+            raise self._error(f"axis {_count(axis)} is out of range for {of.id}, of shape {shape}: {axes}", e)
         return axis
 
     def number(self, e: ast.expr, what: str) -> float:
@@ -391,7 +402,8 @@ class _Builder:
 
     def leaf(self, kind: str, e: ast.Call) -> Node:
         if len(e.args) != 1 or e.keywords:
-            raise self._error(f"{kind}(...) takes one value, like {kind}([1.0, 2.0]) or {kind}(glorot(3, 2, seed=0))", e)
+            raise self._error(
+                f"{kind}(...) takes one value, like {kind}([1.0, 2.0]) or {kind}(glorot(3, 2, seed=0))", e)
         value = self.constant_value(e.args[0])
         return self._add(Node(self._fresh_id(kind), kind, value=value, source=self._segment(e)), e)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from engine import budget
-from engine.graph import Graph
+from engine.graph import EvaluationError, Graph
 from engine.layout import layered_layout
 from engine.limits import MAX_TRACE_ELEMENTS
 from engine.program import ProgramError
@@ -63,11 +63,16 @@ def trace_events(graph: Graph) -> Iterator[tuple[str, dict]]:
     with budget.scope():
         doc = describe(graph)
         out = graph.forward()
+        with np.errstate(over="ignore"):
+            loss = float(np.sum(out))
+        if not np.isfinite(loss):  # every value is finite, but not their sum
+            raise EvaluationError(f"the loss, the sum of the output '{graph.output.id}', is beyond float64's range "
+                                  "(about ±1.8e308): use smaller values", graph.output)
         steps = graph.backward_steps()
-    return _events(graph, doc, out, steps)
+    return _events(graph, doc, loss, steps)
 
 
-def _events(graph: Graph, doc: dict, out: np.ndarray, steps) -> Iterator[tuple[str, dict]]:
+def _events(graph: Graph, doc: dict, loss: float, steps) -> Iterator[tuple[str, dict]]:
     yield "graph", doc
     for node in graph.nodes:
         yield "forward", {"node": node.id, "value": to_json(node.value)}
@@ -90,7 +95,7 @@ def _events(graph: Graph, doc: dict, out: np.ndarray, steps) -> Iterator[tuple[s
         }
     yield "done", {
         "grads": {leaf.id: to_json(grads[leaf.id]) for leaf in graph.leaves},
-        "loss": float(np.sum(out)),
+        "loss": loss,
     }
 
 

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from app.schemas.common import Name, Strict, known
-from engine.deepnet import ACTIVATIONS, MAX_HISTOGRAMS
+from engine.deepnet import ACTIVATIONS
 from engine.inits import INITS
-from engine.limits import MAX_DEPTH, MAX_INIT_SAMPLES, MAX_INIT_SCALE, MAX_INIT_WIDTH, MAX_SEED
+from engine.limits import MAX_DEPTH, MAX_HISTOGRAMS, MAX_INIT_SAMPLES, MAX_INIT_SCALE, MAX_INIT_WIDTH, MAX_SEED
 
 Activation = Literal[ACTIVATIONS]
 LayerIndex = Annotated[int, Field(ge=1, le=MAX_DEPTH)]

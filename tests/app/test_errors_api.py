@@ -1,10 +1,12 @@
 """Errors through the real app: the user's mistakes are 422s whose message names what is
 wrong; the engine's own InputErrors are answered with their detail(); anything else is a
-bug and stays a 500 (no catch-all ValueError handler)."""
+bug: a JSON 500 without the traceback, which goes to the log (no catch-all ValueError
+handler turns a bug into the user's fault)."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from fastapi.testclient import TestClient
@@ -102,8 +104,63 @@ def test_a_plain_value_error_is_a_bug_not_the_users_fault(monkeypatch):
 
     monkeypatch.setattr(optimize_router, "race", bug)
     with TestClient(create_app(), raise_server_exceptions=False) as client:
-        r = client.post("/api/optimize", json=RACE)
+        r = client.post("/api/optimize", json={**RACE, "start": [1.23456789, 1.0]})  # not a cached race
     assert r.status_code == 500
+    assert r.json()["detail"]["message"].startswith("internal error: ValueError;")
+
+
+def test_a_bug_is_a_json_500_and_its_traceback_goes_to_the_log(caplog):
+    """Starlette routes a handler for Exception to ServerErrorMiddleware, outermost."""
+    app = create_app()
+
+    @app.get("/api/test-only/divide")
+    def divide() -> dict:
+        return {"value": 1 / 0}
+
+    with caplog.at_level(logging.ERROR, logger="backproplab"), \
+            TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/test-only/divide")
+    assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": {"message": "internal error: ZeroDivisionError; the server's log has the details. "
+                                              "This is a bug in backproplab, not a mistake in your input"}}
+    assert "Traceback" not in r.text and "1 / 0" not in r.text
+    [record] = [rec for rec in caplog.records if rec.name == "backproplab"]
+    assert record.exc_info[0] is ZeroDivisionError and "GET /api/test-only/divide" in record.getMessage()
+
+
+@pytest.mark.parametrize("headers, content, words", [
+    ({"Content-Type": "text/plain"}, json.dumps({"program": "z = input(1.0)"}),
+     ("send the body as a JSON object with the header `Content-Type: application/json` "
+      "(this request's content type is text/plain)")),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, "program=z+%3D+input(1.0)",
+     "(this request's content type is application/x-www-form-urlencoded)"),
+    ({"Content-Type": "multipart/form-data; boundary=x"}, "--x--", "content type is multipart/form-data)"),
+    ({}, json.dumps({"program": "z = input(1.0)"}), "send the body as a JSON object with the header"),
+    ({"Content-Type": "application/json"}, "", "the request has no body: send a JSON object"),
+    ({"Content-Type": "application/json"}, "[1, 2]", "the body must be a JSON object"),
+    ({"Content-Type": "application/json"}, '{"program": ', "the body is not valid JSON (at character 12"),
+])
+def test_a_body_that_is_not_a_json_object_says_what_to_send(client, headers, content, words):
+    r = client.post("/api/graph/trace", content=content, headers=headers)
+    assert r.status_code == 422
+    assert words in r.json()["detail"]["message"], r.json()
+
+
+def test_json_with_a_json_content_type_of_another_name_is_read(client):
+    body = json.dumps({"program": "z = input(1.0)"})
+    for kind in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        r = client.post("/api/graph/trace", content=body, headers={"Content-Type": kind})
+        assert r.status_code == 200 and r.json()["loss"] == 1.0
+
+
+def test_the_sweeps_cell_step_cap_names_its_limit(client):
+    axes = {"x": {"name": "lr", "values": [0.01] * 32}, "y": {"name": "momentum", "values": [0.1] * 32}}
+    r = client.post("/api/optimize/sweep", json={**SWEEP, "steps": 10_000, "axes": axes})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["limit"] == "sweep_cell_steps"
+    assert detail["message"] == ("the sweep has 1,024 cells × 10,000 steps = 10,240,000 cell-steps; at most "
+                                 "1,000,000 are allowed (limit sweep_cell_steps): use fewer steps or axis values")
 
 
 @pytest.mark.parametrize("program, words", [
@@ -111,6 +168,7 @@ def test_a_plain_value_error_is_a_bug_not_the_users_fault(monkeypatch):
     ("W = param(randn(2, std=-1))", "randn: std must be between 0 and 1e+06"),
     ("W = param(uniform(2, low=-1e308, high=1e308))", "uniform: low must be between"),
     ("W = param(randn(2, seed=1e309))", "seed must be a whole number"),
+    ("W = param(randn(2, seed=" + "9" * 300 + "))", "seed must be between 0 and 4,294,967,295 (limit seed)"),
 ])
 def test_bad_init_helper_arguments_are_422_at_their_place(client, program, words):
     r = client.post("/api/graph/trace", json={"program": program})

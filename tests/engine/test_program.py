@@ -250,3 +250,67 @@ def test_inputs_give_leaves_numpy_values():
 def test_bad_inputs_are_program_errors(inputs, words):
     with pytest.raises(ProgramError, match=words):
         parse_program("x = input(1.0)\ny = x * 2\nz = y + x", inputs=inputs)
+
+
+# --- hostile literals and text: each a ProgramError at its place, never another exception ---
+
+@pytest.mark.parametrize("program, line, column, words", [
+    ("z = input(" + "9" * 400 + ")", 1, 11, "is beyond float64's range (about ±1.8e308)"),
+    ("z = input([1.0, " + "9" * 400 + "])", 1, 17, "is beyond float64's range"),
+    ("z = input(-1e309)", 1, 11, "`-1e309` is beyond float64's range"),
+    ("x = input(2.0)\nz = x ** " + "9" * 400, 2, 10, "is beyond float64's range"),
+    ("z = randn(" + "9" * 300 + ")", 1, 5, "a size of 1e+300 is more than the 1,000,000 elements"),
+    ("z = randn(1e309)", 1, 11, "a shape must be a whole number; this one is beyond float64's range"),
+    ("z = randn(3, seed=" + "9" * 300 + ")", 1, 5, "seed must be between 0 and 4,294,967,295 (limit seed)"),
+    ("z = randn(3, seed=-1)", 1, 5, "seed must be between 0"),
+    ("x = input([1.0, 2.0])\nz = sum(x, axis=10**30)", 2, 17,
+     "axis must be written as a number, like 2 or -1, not `10**30`"),
+    ("x = input([1.0])\nz = sum(x, axis=1e300)", 2, 17,
+     "axis 1e+300 is out of range for x, of shape (1,): its only axis is 0"),
+    ("x = input(1.0)\nz = sum(x, axis=0)", 2, 17,
+     "axis 0 is out of range for x, of shape scalar: a scalar has no axes"),
+    ("x = param(2.0)\nz = mean(x, axis=-1)", 2, 18, "a scalar has no axes"),
+    ("x = input([[1.0, 2.0]])\nz = max(x, axis=-3)", 2, 17, "its axes are 0 … 1 (or -2 … -1)"),
+    ("z = input(" + "[" * 17 + "1" + "]" * 17 + ")", 1, 27, "lists nested more than 16 deep (limit max_dimensions)"),
+    ("z = ones(" + ", ".join(["1"] * 17) + ")", 1, 5,
+     "a tensor with 17 axes; at most 16 are allowed (limit max_dimensions)"),
+    ("z = input(1.0)\x00", 1, 15, "the program contains a null character"),
+    ("x = input(1.0)\nz = x + '\ud800'", 2, 10, "not valid Unicode (a lone surrogate)"),
+    ("x = input(1.0)  # \udcff\nz = x * 2", 1, 19, "not valid Unicode"),
+    ("z = input(" + "9" * 4400 + ")", 1, 1, "syntax error: a number of more than 4,300 digits"),
+    ("x = input(1.0)\nz = " + "-" * 5000 + "x", 1, 1, "nested too deeply to read"),
+    ("z = " + "(" * 300 + "1" + ")" * 300, 1, 205, "syntax error: too many nested parentheses"),
+    ("é = input(1.0)\nz = é + q", 2, 9, "unknown name 'q'"),
+    ("ü = input(1.0)\nz = sum(ü, axis=1)", 2, 17, "a scalar has no axes"),
+    ("z = param(param(1))", 1, 11, "not input() or param()"),
+    ("x = input(1.0)\nz = exp(x, axis=1)", 2, 17, "exp takes no keyword arguments"),
+    ("x = input([1.0])\nz = sum(x, **{})", 2, 14, "sum takes only axis="),
+])
+def test_hostile_text_is_a_program_error_at_its_place(program, line, column, words):
+    err = error_of(program)
+    assert words in err.message, err.detail()
+    assert (err.line, err.column) == (line, column), err.detail()
+
+
+def test_a_long_literal_is_shortened_in_the_message():
+    err = error_of("z = input(" + "9" * 400 + ")")
+    assert err.message == "`99999999999999999999999999999…99999999999999999999999999999` is beyond float64's range " \
+                          "(about ±1.8e308)"
+
+
+def test_a_name_after_non_ascii_text_is_pointed_at_by_characters():
+    """ast counts columns in UTF-8 bytes; an editor counts characters."""
+    text = "π2 = input(1.0)\nz = 'é' + π2 + nope"
+    err = error_of(text)
+    assert err.message.startswith("`'é'` is not a number") and (err.line, err.column) == (2, 5)
+    err = error_of("é = input(1.0)\nzz = é + é + nope")
+    line = "zz = é + é + nope"
+    assert err.column == line.index("nope") + 1
+    with pytest.raises(EvaluationError) as info:
+        parse_program("é = input(0.0)\nzé = log(é)")
+    assert (info.value.node.line, info.value.node.column) == (2, 1)
+
+
+def test_a_seed_up_to_the_limit_draws_as_numpy_does():
+    value = parse_program("z = input(randn(2, seed=4294967295))").by_id["z"].value
+    np.testing.assert_array_equal(value, np.random.default_rng(4294967295).normal(0.0, 1.0, (2,)))
