@@ -9,8 +9,9 @@ same event.
 - A lazy stream (a race, computed as it is sent) is computed in the thread pool in
   slices: one hop computes events until about ``SLICE_SECONDS`` of CPU or
   ``SLICE_EVENTS`` events, and they go out as one write. The first hop sets the stream
-  up and stops at the first event, so the page draws at once. A client that leaves stops the stream between
-  slices (sse-starlette cancels the generator), so at most one slice more is computed.
+  up and stops at the first event, so the page draws at once. A client that leaves
+  stops the stream between slices (sse-starlette cancels the generator), so at most
+  the slice in flight is computed after it left.
 - The slices after the first run on at most ``SLICE_THREADS`` threads at once (per event
   loop), in turn: a hundred races started together would otherwise hold the thread pool
   with long slices, and the races behind them would wait for their first event. The
