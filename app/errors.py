@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.responses import FastJSONResponse
+from app.schemas.errors import ErrorDetail, ErrorResponse
 from engine import budget
 from engine.errors import InputError
 
@@ -112,8 +113,9 @@ class RequestBudget:
 
 
 def install(app: FastAPI) -> None:
-    """The error handlers, and the per-request CPU budget."""
+    """The error handlers, their format in the OpenAPI schema, and the per-request CPU budget."""
     app.add_middleware(RequestBudget)
+    document_errors(app)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError):
@@ -133,6 +135,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, internal_error)
 
 
+def document_errors(app: FastAPI) -> None:
+    """Make /openapi.json describe the 422s the app sends (``ErrorResponse``) where FastAPI
+    would describe its own default, a list of pydantic errors (HTTPValidationError)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            ref = "#/components/schemas/{model}"
+            components["ErrorDetail"] = ErrorDetail.model_json_schema(ref_template=ref)
+            response = ErrorResponse.model_json_schema(ref_template=ref)
+            response.pop("$defs", None)  # ErrorDetail is a component of its own
+            components["HTTPValidationError"] = {**response, "title": "HTTPValidationError"}
+            components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 async def internal_error(request: Request, exc: Exception) -> FastJSONResponse:
     """A bug: logged with its traceback, answered as JSON without it."""
     logger.exception("internal error in %s %s", request.method, request.url.path, exc_info=exc)
@@ -140,4 +163,4 @@ async def internal_error(request: Request, exc: Exception) -> FastJSONResponse:
                                 "This is a bug in backproplab, not a mistake in your input")
 
 
-__all__ = ["RequestBudget", "install", "internal_error", "problem", "validation_detail"]
+__all__ = ["RequestBudget", "document_errors", "install", "internal_error", "problem", "validation_detail"]

@@ -86,8 +86,10 @@ FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "p
 
 
 def source_lines(text: str) -> list[bytes]:
-    """The text's lines as UTF-8, as ast's offsets count them (call after it parsed)."""
-    return [line.encode() for line in text.splitlines(keepends=True)]
+    """The text's lines as UTF-8, as ast's offsets count them (call after it parsed). Only
+    \n, \r\n and \r end a line for Python, not every character str.splitlines splits at
+    (form feed, \x1c, U+2028 …)."""
+    return [line.encode() for line in re.split("(?<=\n)", text.replace("\r\n", "\n").replace("\r", "\n"))]
 
 
 def place(lines: list[bytes], node: ast.AST) -> dict:

@@ -197,3 +197,14 @@ def test_openapi_documents_the_big_answers(client):
                         ("/api/surfaces/grid", "Grid")]:
         schema = paths[path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert json.dumps(schema).endswith(f'/{model}"}}'), schema
+
+
+def test_openapi_documents_the_apps_error_format(client):
+    """A 422 is {"detail": {"message", …}}, not FastAPI's default list of pydantic errors."""
+    schema = client.get("/openapi.json").json()
+    documented = schema["paths"]["/api/graph/trace"]["post"]["responses"]["422"]["content"]["application/json"]
+    assert documented["schema"] == {"$ref": "#/components/schemas/HTTPValidationError"}
+    components = schema["components"]["schemas"]
+    assert components["HTTPValidationError"]["properties"]["detail"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    assert components["ErrorDetail"]["required"] == ["message"]
+    assert "ValidationError" not in components

@@ -314,3 +314,18 @@ def test_a_name_after_non_ascii_text_is_pointed_at_by_characters():
 def test_a_seed_up_to_the_limit_draws_as_numpy_does():
     value = parse_program("z = input(randn(2, seed=4294967295))").by_id["z"].value
     np.testing.assert_array_equal(value, np.random.default_rng(4294967295).normal(0.0, 1.0, (2,)))
+
+
+@pytest.mark.parametrize("program", [
+    "#\x1caaaé\nz = input(1.0) + q",
+    "x = input(1.0)  # \u2028 ééé\nz = x + q",
+    "x = input(1.0)  # \x0c é\r\nz = x + q",
+    "x = input(1.0)\rz = x + q",
+])
+def test_only_python_line_breaks_count_as_lines(program):
+    """str.splitlines also splits at \\x1c, U+2028 and form feed; Python's lines do not."""
+    err = error_of(program)
+    last = program.replace("\r\n", "\n").replace("\r", "\n").split("\n")[-1]
+    assert err.message.startswith("unknown name 'q'") and (err.line, err.column) == (2, last.index("q") + 1)
+    graph = parse_program(program.replace(" + q", ""))
+    assert graph.by_id["z"].source in ("input(1.0)", "x")
