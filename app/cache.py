@@ -160,7 +160,7 @@ class AnswerCache:
     def _promote(self, key: str, plain: Plain) -> Payload:
         """In a worker thread: a Plain entry's Payload (gzip and ETag), put in its place."""
         try:
-            payload = Payload(plain.body, plain.media_type)
+            payload = Payload(plain.body, plain.media_type, compresslevel=1)
         finally:
             with self._lock:
                 self._promoting.discard(key)

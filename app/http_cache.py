@@ -51,12 +51,13 @@ class Payload:
     body: bytes
     media_type: str
     cache_control: str = REVALIDATE
+    compresslevel: int = 9  # 1 for megabytes made at request time: 10× faster, 5% larger
     etag: str = field(init=False)
     gzipped: bytes | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "etag", etag_of(self.body))
-        packed = gzip.compress(self.body, compresslevel=9, mtime=0) if len(self.body) >= MIN_GZIP_BYTES else None
+        packed = gzip.compress(self.body, compresslevel=self.compresslevel, mtime=0) if len(self.body) >= MIN_GZIP_BYTES else None
         object.__setattr__(self, "gzipped", packed if packed is not None and len(packed) < len(self.body) else None)
 
     @property
