@@ -10,11 +10,14 @@ from app.responses import FastJSONResponse
 from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces
 from app.security import SecurityHeaders
 from app.settings import settings
+from engine.budget import limit_blas_threads
 
-# BLAS: one thread per request (engine.budget.limit_blas_threads) — wired by the lead
 
 
 def create_app() -> FastAPI:
+    # Each request's matrix products on its own thread, so its CPU budget counts them and
+    # one student's matmul cannot take both cores from the other 299.
+    limit_blas_threads()
     # FastAPI's own /docs and /redoc load their scripts from a CDN: app.routers.docs serves
     # Swagger UI from the installed package instead.
     app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse,

@@ -60,9 +60,9 @@ TARGETS_MS = {"grid": 50, "race": 1_000, "sweep": 200}
 
 LAUNCH = """
 import sys, uvicorn
-import engine.runner
-if sys.argv[1] == "off":
-    engine.runner.MAX_CPU_SECONDS = float("inf")
+import engine.budget, engine.runner
+if sys.argv[1] == "off":  # the race's own cap and the request's budget
+    engine.runner.MAX_CPU_SECONDS = engine.budget.MAX_CPU_SECONDS = float("inf")
 uvicorn.run("app.main:app", host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -306,3 +306,12 @@ def test_tensors_show_as_matrices_and_large_ones_as_heatmaps(page):
     panel = page.locator("[data-testid=chain-rule]")
     assert panel.locator("canvas").count() == 1
     assert "shape 10×12" in panel.inner_text()
+
+
+def test_a_gradient_check_that_checked_nothing_is_no_pass(page):
+    """log(x) at x = 1e-10: every nudge of h = 1e-6 leaves log's domain, so no leaf is
+    checked; the badge says so instead of showing a ✓ for a max error of nothing."""
+    open_graph(page, "program=" + quote("x = param(1e-10)\nz = log(x)"))
+    badge = page.locator("[data-testid=gradcheck]")
+    assert badge.get_attribute("data-status") == "unchecked"
+    assert "n/a" in badge.inner_text() and "✓" not in badge.inner_text()

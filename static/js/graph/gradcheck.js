@@ -14,8 +14,13 @@ export class GradcheckBadge {
     this.show('', 'gradcheck…', 'checking backprop against finite differences', 'pending');
   }
 
-  /** result: {max_rel_error, leaves: {name: rel_error | null}, coordinates_checked} */
+  /** result: {max_rel_error, leaves: {name: rel_error | null}, coordinates_checked, checked?, message?} */
   update(result) {
+    // Nothing checkable (e.g. log within h of 0): no number to show, and never a ✓.
+    if (result.max_rel_error === null || result.checked === false) {
+      this.show('warn', 'gradcheck n/a', result.message ?? 'no gradient could be checked', 'unchecked');
+      return;
+    }
     const err = result.max_rel_error;
     const status = err <= OK ? 'ok' : err <= WARN ? 'warn' : 'bad';
     const mark = status === 'ok' ? '✓' : status === 'warn' ? '≈' : '✗';
