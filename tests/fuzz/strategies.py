@@ -337,7 +337,8 @@ def param_value(p) -> st.SearchStrategy:
         return st.lists(st.integers(int(p.min), int(p.max)), min_size=0, max_size=3, unique=True).map(sorted)
     if p.kind == "int":
         return st.one_of(st.integers(int(p.min), int(p.max)), st.sampled_from([int(p.min), int(p.max)]))
-    return st.one_of(st.floats(p.min, p.max), st.sampled_from([p.min, p.max]))
+    ends = [p.min, p.max, *([-0.0] if p.min == 0 else [])]  # -0.0 passes a check of 0 <= v
+    return st.one_of(st.floats(p.min, p.max), st.sampled_from(ends))
 
 
 @st.composite
@@ -391,7 +392,7 @@ def valid_optimize_request(draw, max_runs: int = 3) -> dict:
         body["steps"] = draw(st.one_of(st.integers(1, 30), st.integers(1, 30), st.integers(100, 400)))
     body["runs"] = draw(st.lists(run_spec(), min_size=1, max_size=max_runs))
     if draw(st.integers(0, 2)) == 0:
-        body["noise"] = draw(st.fixed_dictionaries({"std": st.one_of(st.floats(0, 10), st.sampled_from([0.0, 1e3]))},
+        body["noise"] = draw(st.fixed_dictionaries({"std": st.one_of(st.floats(0, 10), st.sampled_from([0.0, -0.0, 1e3]))},
                                                    optional={"seed": st.integers(0, 2**32 - 1)}))
     return body
 

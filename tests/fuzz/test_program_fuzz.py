@@ -46,6 +46,10 @@ PROGRAM_FINDINGS = {
     "line-separator-in-a-comment": "x = input(1.0)  # \u2028 ééé\nz = x * 2",
     "form-feed-in-a-comment": "x = input(1.0)  # \x0c\nz = x * 2",
     "loss-of-a-vector-output-overflows": "b = input([1e308, 1e308])",
+    # -0.0 passes a range check of 0 <= v, but NumPy's samplers refuse a negative zero scale.
+    "randn-std-negative-zero": "z = randn(3, std=-0.0)",
+    "glorot-gain-negative-zero": "z = glorot(2, 2, gain=-0.0)",
+    "uniform-high-negative-zero": "z = uniform(3, low=0.0, high=-0.0)",
 }
 
 
