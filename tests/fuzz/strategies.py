@@ -397,6 +397,16 @@ def valid_optimize_request(draw, max_runs: int = 3) -> dict:
     return body
 
 
+@st.composite
+def training(draw) -> dict:
+    """The training part of a /api/graph/train request: a run's optimizer, params and
+    schedule, and a few iterations (sometimes none, sometimes a hostile count)."""
+    run = draw(run_spec())
+    run.pop("label", None)
+    run["iterations"] = draw(often(st.integers(0, 20), st.sampled_from([-1, 10_001, 1.5, "3", None, 10**30]), 10))
+    return run
+
+
 def _paths(value, prefix=()):
     """Every path into a JSON value (keys and indices), the root included."""
     yield prefix

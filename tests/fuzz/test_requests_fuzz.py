@@ -22,7 +22,7 @@ from tests.fuzz.test_program_fuzz import PROGRAM_FINDINGS
 
 JSON = {"content-type": "application/json"}
 GRAPH_ENDPOINTS = ["POST /api/graph/trace", "POST /api/graph/gradcheck", "POST /api/graph/trace/stream",
-                   "GET /api/graph/trace/stream"]
+                   "GET /api/graph/trace/stream", "POST /api/graph/train"]
 RACE_ENDPOINTS = ["POST /api/optimize", "POST /api/optimize/stream", "GET /api/optimize/stream"]
 
 
@@ -78,6 +78,14 @@ def check_graph_answer(endpoint: str, response):
         for leaf, grad in body["grads"].items():
             assert_numbers(grad, f"grad {leaf}")
         assert_numbers(body["loss"], "loss")
+    elif endpoint == "POST /api/graph/train":
+        assert_numbers(body["losses"], "losses")
+        assert_numbers(body["lr"], "lr")
+        assert body["iteration"] == len(body["losses"]) - 1
+        assert body["status"] in ("converged", "diverged", "max_steps"), body["status"]
+        for name, update in body["updates"].items():
+            assert_numbers([update["before"], update["grad"], update["after"]], f"update of {name}")
+        assert_numbers(body["trace"]["loss"], "trained loss")
     elif endpoint == "POST /api/graph/gradcheck":
         leaves = body["leaves"]
         # A badge must not read "pass" when no leaf could be checked at all (issue 12).
@@ -89,18 +97,21 @@ def check_graph_answer(endpoint: str, response):
                 assert_numbers(data["loss"], "stream loss")
 
 
-def check_program_request(client, endpoint: str, text: str) -> None:
+def check_program_request(client, endpoint: str, text: str, training: dict | None = None) -> None:
+    """``text`` on ``endpoint``; on /api/graph/train with ``training`` (optimizer, params,
+    schedule, iterations), by default one SGD update."""
     if endpoint.startswith("GET") and not utf8(text):
         endpoint = "POST" + endpoint[3:]  # a URL cannot carry a lone surrogate; the POST can
-    with cpu_budget(f"{endpoint} {text[:80]!r}"):
-        response = call(client, endpoint, {"program": text})
+    body = {"program": text, **(training or {})} if endpoint.endswith("/train") else {"program": text}
+    with cpu_budget(f"{endpoint} {fz.to_json_text(body)[:160]}"):
+        response = call(client, endpoint, body)
     check_graph_answer(endpoint, response)
 
 
 def _program_examples(test):
     for text in PROGRAM_FINDINGS.values():
         for endpoint in GRAPH_ENDPOINTS[:3]:
-            test = example(endpoint=endpoint, text=text)(test)
+            test = example(endpoint=endpoint, text=text, training=None)(test)
     return test
 
 
@@ -122,11 +133,12 @@ BUDGET_FINDINGS = {
 
 
 @_program_examples
-@example(endpoint="POST /api/graph/gradcheck", text=BUDGET_FINDINGS["a-gradcheck-with-no-leaf-checked"][1])
+@example(endpoint="POST /api/graph/gradcheck", text=BUDGET_FINDINGS["a-gradcheck-with-no-leaf-checked"][1],
+         training=None)
 @fz.fuzz_settings(500)
-@given(endpoint=st.sampled_from(GRAPH_ENDPOINTS), text=fz.programs)
-def test_any_program_on_the_graph_endpoints(client, endpoint, text):
-    check_program_request(client, endpoint, text)
+@given(endpoint=st.sampled_from(GRAPH_ENDPOINTS), text=fz.programs, training=fz.training())
+def test_any_program_on_the_graph_endpoints(client, endpoint, text, training):
+    check_program_request(client, endpoint, text, training)
 
 
 # --- custom surfaces ---------------------------------------------------------------
@@ -223,11 +235,16 @@ content_types = st.sampled_from(["application/json", "text/plain", "application/
 
 
 @fz.fuzz_settings(300)
-@given(path=st.sampled_from(POST_ENDPOINTS), raw=raw_bodies, content_type=content_types)
+@given(path=st.sampled_from([*POST_ENDPOINTS, "GET /api/optimize/stream"]), raw=raw_bodies,
+       content_type=content_types)
 def test_any_bytes_on_any_post_endpoint(client, path, raw, content_type):
+    """Any bytes as a POST body (or as the GET race stream's `request`, read as Latin-1)."""
     headers = {"content-type": content_type} if content_type else {}
-    with cpu_budget(f"POST {path} {raw[:80]!r}"):
-        response = client.post(path, content=raw, headers=headers)
+    with cpu_budget(f"{path} {raw[:80]!r}"):
+        if path.startswith("GET "):
+            response = client.get(path[4:], params={"request": raw.decode("latin-1")})
+        else:
+            response = client.post(path, content=raw, headers=headers)
     if path.endswith("/stream"):
         check_stream_answer(response, path)
     else:
