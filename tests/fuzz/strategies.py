@@ -398,6 +398,33 @@ def valid_optimize_request(draw, max_runs: int = 3) -> dict:
 
 
 @st.composite
+def valid_sweep_request(draw) -> dict:
+    """A SweepRequest the schema accepts: one optimizer over two of its numeric
+    hyperparameters (a few valid values each), on a surface or an expression, short runs."""
+    race = draw(valid_optimize_request(max_runs=1))
+    run = race.pop("runs")[0]
+    numeric = [p for p in OPTIMIZERS[run["optimizer"]].params if p.kind in ("float", "int")]
+    if len(numeric) < 2:  # sgd has lr alone
+        run = {"optimizer": "momentum"}
+        numeric = list(OPTIMIZERS["momentum"].params)
+    x, y = draw(st.lists(st.sampled_from(numeric), min_size=2, max_size=2, unique_by=lambda p: p.name))
+    params = {k: v for k, v in run.get("params", {}).items() if k not in (x.name, y.name)}
+    if run["optimizer"] == "rprop":  # step_min <= step_max whatever the axes say
+        params = {k: v for k, v in params.items() if k not in ("step_min", "step_max")}
+        x_values, y_values = ([1e-6], [50.0]) if {x.name, y.name} == {"step_min", "step_max"} else (None, None)
+    else:
+        x_values = y_values = None
+    axes = {"x": {"name": x.name, "values": x_values or draw(st.lists(param_value(x), min_size=1, max_size=4))},
+            "y": {"name": y.name, "values": y_values or draw(st.lists(param_value(y), min_size=1, max_size=4))}}
+    return {**race, "optimizer": run["optimizer"], "params": params,
+            **({"schedule": run["schedule"]} if "schedule" in run else {}), "axes": axes}
+
+
+def sweep_request() -> st.SearchStrategy:
+    return sometimes_hostile(valid_sweep_request())
+
+
+@st.composite
 def training(draw) -> dict:
     """The training part of a /api/graph/train request: a run's optimizer, params and
     schedule, and a few iterations (sometimes none, sometimes a hostile count)."""

@@ -217,6 +217,27 @@ def test_any_optimize_request(client, endpoint, body):
     check_race(client, endpoint, body)
 
 
+def check_sweep(client, body) -> None:
+    with cpu_budget(f"sweep {fz.to_json_text(body)[:160]}"):
+        response = call(client, "POST /api/optimize/sweep", body)
+    answer = check_json_answer(response, "POST /api/optimize/sweep")
+    if response.status_code != 200:
+        return
+    rows, cols = len(answer["y"]), len(answer["x"])
+    assert len(answer["final_loss"]) == len(answer["status"]) == rows
+    for losses, statuses in zip(answer["final_loss"], answer["status"]):
+        assert len(losses) == len(statuses) == cols
+        for loss, status in zip(losses, statuses):
+            # null marks a diverged cell, and nothing else (the contract)
+            assert (loss is None) == (status == "diverged"), (loss, status)
+
+
+@fz.fuzz_settings(200)
+@given(body=fz.sweep_request())
+def test_any_sweep_request(client, body):
+    check_sweep(client, body)
+
+
 # --- bodies that are not JSON, or not the JSON expected ---------------------------------
 
 POST_ENDPOINTS = ["/api/graph/trace", "/api/graph/gradcheck", "/api/graph/trace/stream", "/api/graph/train",
@@ -270,6 +291,20 @@ def test_finding_on_a_grid(client, body):
 @pytest.mark.parametrize("body", RACE_FINDINGS.values(), ids=RACE_FINDINGS.keys())
 def test_finding_in_a_race(client, body):
     check_race(client, "POST /api/optimize", body)
+
+
+SWEEP_FINDINGS = {
+    # The most cell-steps a sweep may ask for, on a costly expression: within the budget or refused.
+    "sweep-at-the-limits": {"expression": "sin(x) * cos(y) + gelu(x * y) + softplus(x - y) + tanh(x) ** 2",
+                            "steps": 976, "optimizer": "adam", "noise": {"std": 1.0, "seed": 0},
+                            "axes": {"x": {"name": "lr", "values": [0.001 * (k + 1) for k in range(32)]},
+                                     "y": {"name": "beta1", "values": [0.02 * k for k in range(32)]}}},
+}
+
+
+@pytest.mark.parametrize("body", SWEEP_FINDINGS.values(), ids=SWEEP_FINDINGS.keys())
+def test_finding_in_a_sweep(client, body):
+    check_sweep(client, body)
 
 
 # schemathesis exercises /api/init/deep; what it found once is pinned here.
