@@ -127,7 +127,7 @@ BUDGET_FINDINGS = {
     "layout-of-499-terms": ("POST /api/graph/trace", "x = input(1.0)\nz = " + " + ".join(["x"] * 499)),
     "stream-of-499-terms": ("POST /api/graph/trace/stream", "x = input(1.0)\nz = " + " * ".join(["x"] * 499)),
     "gradcheck-a-million-elementwise": ("POST /api/graph/gradcheck",
-                                        "x = param(randn(1000, 1000, seed=1))\nz = sum(exp(tanh(x)) * sin(x))"),
+                                        "x = param(randn(1000, 1000, seed=1))\nz = sum(exp(x) * sin(x))"),
     "a-gradcheck-with-no-leaf-checked": ("POST /api/graph/gradcheck", "x = param(1e-10)\nz = log(x)"),
 }
 
