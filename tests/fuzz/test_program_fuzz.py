@@ -54,15 +54,17 @@ PROGRAM_FINDINGS = {
 
 
 def _check_error(exc: InputError, text: str) -> None:
-    """An InputError as the API answers it: a message, JSON without NaN; a place where
-    it is about one (syntax and names), and that place is where the name is."""
+    """An InputError as the API answers it: a message, JSON without NaN, the line and
+    column it is about (unless it is a limit of the whole text), and for an unknown
+    name, that place is where the name is."""
     detail = exc.detail()
     json.dumps(detail, allow_nan=False)
     check_detail(detail, f"{type(exc).__name__}")
+    if "limit" not in detail:  # only a limit of the whole program (its length, its trace) has no place
+        assert isinstance(detail.get("line"), int) and isinstance(detail.get("column"), int), f"no place: {detail!r}"
     if not isinstance(exc, ProgramError):
         return
     if exc.message.startswith("syntax error") or exc.message.startswith("unknown name"):
-        assert isinstance(exc.line, int) and isinstance(exc.column, int), f"no place for {detail!r}"
         lines = text.splitlines() or [""]
         assert 1 <= exc.line <= len(lines) + 1, f"line {exc.line} of {len(lines)}: {detail!r}"
     name = re.match(r"unknown name '(.+?)'", exc.message)
