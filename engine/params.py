@@ -95,7 +95,7 @@ class Param:
                 in_range: str = "must be") -> float:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise ParamError(owner, self.name, f"{a_number}, got {value!r}")
-        v = float(value)
+        v = float(value) + 0.0  # -0.0 passes 0 <= v, but NumPy's samplers refuse a scale of -0.0
         if not (self.min <= v <= self.max):  # also rejects NaN
             raise ParamError(owner, self.name, f"{in_range} between {self.min:g} and {self.max:g}, got {value!r}")
         return v

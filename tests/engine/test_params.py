@@ -86,3 +86,10 @@ def test_check_params_fills_defaults_copies_lists_and_refuses_unknown_names():
         check_params("thing", specs, {"b": 1})
     with pytest.raises(ParamError, match="name: value"):
         check_params("thing", specs, [("a", 1.0)])
+
+
+def test_negative_zero_is_zero():
+    """-0.0 passes 0 <= v, but NumPy's normal(0, -0.0) raises "scale < 0" (a fuzz finding)."""
+    gain = check_params("normal", INITS["normal"].params, {"gain": -0.0})["gain"]
+    assert gain == 0.0 and str(gain) == "0.0"
+    assert not INITS["normal"]((3,), {"gain": -0.0}, rng=0).any()
