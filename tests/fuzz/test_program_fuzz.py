@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -69,8 +70,10 @@ def _check_error(exc: InputError, text: str) -> None:
         assert 1 <= exc.line <= len(lines) + 1, f"line {exc.line} of {len(lines)}: {detail!r}"
     name = re.match(r"unknown name '(.+?)'", exc.message)
     if name:  # the column counts characters, as the editor's caret does
-        line = text.splitlines()[exc.line - 1]
-        assert line[exc.column - 1:].startswith(name[1]), f"column {exc.column} of {line!r} is not at {name[1]!r}"
+        line = re.split("\r\n|\r|\n", text)[exc.line - 1]  # Python's line breaks, no others
+        # Python reads names in NFKC form: the message may name `μ` for a typed `µ`.
+        at = unicodedata.normalize("NFKC", line[exc.column - 1:])
+        assert at.startswith(name[1]), f"column {exc.column} of {line!r} is not at {name[1]!r}"
 
 
 def check_program(text: str) -> None:
