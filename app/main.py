@@ -13,7 +13,6 @@ from app.settings import settings
 from engine.budget import limit_blas_threads
 
 
-
 def create_app() -> FastAPI:
     # Each request's matrix products on its own thread, so its CPU budget counts them and
     # one student's matmul cannot take both cores from the other 299.

@@ -34,6 +34,18 @@ from app.responses import dumps
 from engine.errors import InputError
 
 MEDIA_TYPE = "text/event-stream"
+
+# How /openapi.json documents a stream: 200 is text/event-stream, not JSON. Bad input found
+# by the engine is a 422 whose body is one `error` event; a request the schema refuses is
+# the app's JSON 422 (app.errors documents that one).
+STREAM_DOCS = {
+    "response_class": EventSourceResponse,
+    "responses": {
+        200: {"description": "events as they are computed", "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
+        422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
+              "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    },
+}
 SLICE_SECONDS = 0.02  # CPU time one thread hop may compute before its events are sent
 SLICE_EVENTS = 64  # events one thread hop may compute before they are sent
 SLICE_THREADS = 2  # threads computing slices after the first, per event loop

@@ -13,13 +13,15 @@ from starlette.responses import Response
 
 from app.cache import cached, key
 from app.responses import dumps, validated
+from app.schemas.errors import ErrorResponse
 from app.schemas.graph import GradcheckResponse, GraphRequest, TrainRequest
-from app.sse import MEDIA_TYPE, encode_events, error_stream
+from app.sse import MEDIA_TYPE, STREAM_DOCS, encode_events, error_stream
 from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, trace_events
 from engine.trace import to_json
 from engine.training import train
 
-router = APIRouter(prefix="/api/graph", tags=["graph"])
+router = APIRouter(prefix="/api/graph", tags=["graph"],
+                   responses={404: {"model": ErrorResponse, "description": "no such preset"}})
 
 
 def source(request: GraphRequest) -> str:
@@ -53,12 +55,12 @@ async def stream(request: GraphRequest, http: Request) -> Response:
         return error_stream(exc)
 
 
-@router.get("/trace/stream")
+@router.get("/trace/stream", **STREAM_DOCS)
 async def get_trace_stream(request: Annotated[GraphRequest, Query()], http: Request) -> Response:
     return await stream(request, http)
 
 
-@router.post("/trace/stream")
+@router.post("/trace/stream", **STREAM_DOCS)
 async def post_trace_stream(request: GraphRequest, http: Request) -> Response:
     return await stream(request, http)
 

@@ -23,7 +23,7 @@ from app.errors import validation_detail
 from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
-from app.sse import error_response, event_stream
+from app.sse import STREAM_DOCS, error_response, event_stream
 from engine.limits import MAX_REQUEST_CHARS
 from engine.runner import race, race_events, sweep
 
@@ -52,7 +52,7 @@ async def stream(request: OptimizeRequest) -> Response:
     return await event_stream(lambda: race_events(**race_arguments(request)))
 
 
-@router.get("/optimize/stream")
+@router.get("/optimize/stream", **STREAM_DOCS)
 async def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUEST_CHARS)]) -> Response:
     try:
         body = OptimizeRequest.model_validate_json(request)
@@ -61,7 +61,7 @@ async def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUE
     return await stream(body)
 
 
-@router.post("/optimize/stream")
+@router.post("/optimize/stream", **STREAM_DOCS)
 async def post_optimize_stream(request: OptimizeRequest) -> Response:
     return await stream(request)
 

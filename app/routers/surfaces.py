@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from app.cache import cached, key
 from app.responses import dumps, validated
+from app.schemas.errors import ErrorResponse
 from app.schemas.surfaces import DEFAULT_GRID_N, Grid, GridRequest, SurfaceInfo
 from engine.limits import MAX_GRID_N
 from engine.surfaces import SURFACES, grid
@@ -27,7 +28,8 @@ async def list_surfaces(http: Request) -> Response:
                         lambda: validated(list[SurfaceInfo], [s.describe() for s in SURFACES.values()]))
 
 
-@router.get("/{surface_id}/grid", responses={200: {"model": Grid}})
+@router.get("/{surface_id}/grid",
+            responses={200: {"model": Grid}, 404: {"model": ErrorResponse, "description": "no such surface"}})
 async def surface_grid(
     surface_id: str, http: Request, n: Annotated[int, Query(ge=2, le=MAX_GRID_N)] = DEFAULT_GRID_N
 ) -> Response:
