@@ -55,7 +55,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import memory_kib, serve_workers, stop, tree_cpu_seconds, tree_pids  # noqa: E402
+from bench.server import memory_kib, serve_workers, stop, tree_cpu_seconds, tree_pids
 
 BROWSER_CONNECTIONS = 6  # per host, as Chromium and Firefox allow
 RACE_OPTIMIZERS = ("adagrad", "rmsprop", "adam", "adamw", "rprop", "adadelta")  # all run 2,000 steps at defaults
@@ -255,7 +255,7 @@ async def bounded(coro, deadline: float) -> Visit:
     """A client that has not finished by its deadline is an error, not a hang."""
     try:
         return await asyncio.wait_for(coro, deadline)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return Visit(error="client deadline")
 
 
