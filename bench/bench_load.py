@@ -427,9 +427,9 @@ def fmt(stats: dict, key: str) -> str:
 
 
 def markdown(r: dict) -> str:
-    lines = [f"Lecture hall: {r['students']} students and {r['races']} races over {r['ramp_s']} s, "
+    lines = [(f"Lecture hall: {r['students']} students and {r['races']} races over {r['ramp_s']} s, "
              f"{r['workers']} worker(s) ({r['processes']} server processes), {r['cpus']} CPUs, "
-             f"load average {r['load_average_before'][0]} before, {r['load_average_after'][0]} after.", "",
+             f"load average {r['load_average_before'][0]} before, {r['load_average_after'][0]} after."), "",
              "| figure | p50 (s) | p99 (s) | max (s) | target |", "|---|---:|---:|---:|---|"]
     s = r["students_phase"]
     rows = [(f"page ready (/graph + {', '.join(map(str, s['assets_per_page']))} assets)", s["page_ready_s"],
@@ -448,8 +448,8 @@ def markdown(r: dict) -> str:
 
     lines += ["", "| cost | server | client | wall | target |", "|---|---:|---:|---:|---|",
               f"| students phase, CPU s | {s['server_cpu_s']} | {s['client_cpu_s']} | {s['wall_s']} s {busy(s)} | |",
-              f"| per student (page, assets, stream), CPU ms | {s['server_cpu_per_student_ms']} | "
-              f"{s['client_cpu_per_student_ms']} | | server ≤ 10 ms |"]
+              (f"| per student (page, assets, stream), CPU ms | {s['server_cpu_per_student_ms']} | "
+              f"{s['client_cpu_per_student_ms']} | | server ≤ 10 ms |")]
     if "races_phase" in r:
         q = r["races_phase"]
         lines += [f"| races phase, CPU s | {q['server_cpu_s']} | {q['client_cpu_s']} | {q['wall_s']} s {busy(q)} | |",
@@ -459,8 +459,8 @@ def markdown(r: dict) -> str:
         lines.append(f"| one at a time: GET {one['path']} ({one['bytes']} B), CPU ms per request | "
                      f"{one['server_cpu_ms']} | {one['client_cpu_ms']} | {one['wall_ms']} ms | {target} |")
     m = r["server_memory_mib"]
-    lines += ["", f"Server memory: peak resident {m['peak_rss_sampled']} MiB (sampled, whole tree), "
-              f"sum of VmHWM {m['sum_vmhwm']} MiB, {m['rss_at_end']} MiB at the end."]
+    lines += ["", (f"Server memory: peak resident {m['peak_rss_sampled']} MiB (sampled, whole tree), "
+              f"sum of VmHWM {m['sum_vmhwm']} MiB, {m['rss_at_end']} MiB at the end.")]
     for phase in ("students_phase", "races_phase"):
         if phase in r:
             e = r[phase]["errors"]

@@ -45,17 +45,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 def serve_workers(workers: int = 1) -> tuple[subprocess.Popen, str]:
-    """The app as a lecturer starts it, `backproplab --workers N --port P`, or, where the
-    command has no --workers flag yet, `python -m uvicorn app.main:app --workers N`; both
-    from this checkout, access log off. Returns once the workers have started and gone
-    idle, so their start-up CPU is not counted as load."""
-    usage = subprocess.run([sys.executable, "-m", "app.cli", "--help"], cwd=ROOT, capture_output=True,
-                           text=True, timeout=60).stdout
-    if "--workers" in usage:
-        command = ["-m", "app.cli", "--workers", str(workers), "--port"]
-    else:
-        command = ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--log-level", "warning",
-                   "--no-access-log", "--workers", str(workers), "--port"]
+    """The app as a lecturer starts it, `backproplab --workers N --port P`, from this
+    checkout. Returns once the workers have started and gone idle, so their start-up CPU
+    is not counted as load."""
+    command = ["-m", "app.cli", "--workers", str(workers), "--port"]
     proc, url = serve(*command)
     deadline = time.monotonic() + 60
     # uvicorn runs one worker in its own process; N > 1 are children of a supervisor.
