@@ -112,14 +112,14 @@ def _examples(findings: dict):
 
 
 @_examples(PROGRAM_FINDINGS)
-@fz.fuzz_settings(800)
+@fz.fuzz_settings(1200)
 @given(fz.programs)
 def test_any_program_text_gives_a_graph_or_an_input_error(text):
     check_program(text)
 
 
 @_examples({"huge-int": "x * " + "9" * 400, "surrogate": "x + '\ud800'", "axis-of-scalar": "sum(1.0, axis=0)"})
-@fz.fuzz_settings(400)
+@fz.fuzz_settings(600)
 @given(fz.surface_expression())
 def test_any_expression_text_gives_a_graph_or_an_input_error(text):
     check_surface_expression(text)

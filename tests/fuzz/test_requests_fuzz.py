@@ -135,7 +135,7 @@ BUDGET_FINDINGS = {
 @_program_examples
 @example(endpoint="POST /api/graph/gradcheck", text=BUDGET_FINDINGS["a-gradcheck-with-no-leaf-checked"][1],
          training=None)
-@fz.fuzz_settings(500)
+@fz.fuzz_settings(800)
 @given(endpoint=st.sampled_from(GRAPH_ENDPOINTS), text=fz.programs, training=fz.training())
 def test_any_program_on_the_graph_endpoints(client, endpoint, text, training):
     check_program_request(client, endpoint, text, training)
@@ -163,7 +163,7 @@ def check_grid(client, body: dict) -> None:
 
 @example(body=GRID_FINDINGS["grid-huge-int"])
 @example(body=GRID_FINDINGS["grid-surrogate"])
-@fz.fuzz_settings(250)
+@fz.fuzz_settings(400)
 @given(body=st.fixed_dictionaries({"expression": fz.surface_expression(), "domain": fz.domains(), "n": fz.grid_sizes}))
 def test_any_custom_surface_on_a_grid(client, body):
     check_grid(client, body)
@@ -188,7 +188,7 @@ def check_race(client, endpoint: str, body) -> None:
 
 @example(expression="x * " + "9" * 400, start=[1.0, 1.0])
 @example(expression="x + '\ud800'", start=[1.0, 1.0])
-@fz.fuzz_settings(250)
+@fz.fuzz_settings(400)
 @given(expression=fz.surface_expression(), start=st.lists(fz.coordinates, min_size=2, max_size=2))
 def test_any_custom_surface_in_a_race(client, expression, start):
     body = {"expression": expression, "start": start, "steps": 20,
@@ -211,7 +211,7 @@ RACE_FINDINGS = {
 }
 
 
-@fz.fuzz_settings(500)
+@fz.fuzz_settings(800)
 @given(endpoint=st.sampled_from(RACE_ENDPOINTS), body=fz.optimize_request())
 def test_any_optimize_request(client, endpoint, body):
     check_race(client, endpoint, body)
@@ -232,7 +232,7 @@ def check_sweep(client, body) -> None:
             assert (loss is None) == (status == "diverged"), (loss, status)
 
 
-@fz.fuzz_settings(200)
+@fz.fuzz_settings(300)
 @given(body=fz.sweep_request())
 def test_any_sweep_request(client, body):
     check_sweep(client, body)
@@ -255,7 +255,7 @@ content_types = st.sampled_from(["application/json", "text/plain", "application/
                                  "multipart/form-data", "application/json; charset=latin-1", ""])
 
 
-@fz.fuzz_settings(300)
+@fz.fuzz_settings(400)
 @given(path=st.sampled_from([*POST_ENDPOINTS, "GET /api/optimize/stream"]), raw=raw_bodies,
        content_type=content_types)
 def test_any_bytes_on_any_post_endpoint(client, path, raw, content_type):

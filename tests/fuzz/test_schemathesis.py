@@ -37,7 +37,7 @@ STREAMS = {"/api/graph/trace/stream", "/api/optimize/stream"}
 
 
 @schema.parametrize()
-@fz.fuzz_settings(25)
+@fz.fuzz_settings(40)
 def test_every_operation_answers_within_the_contract(case):
     streaming = case.path in STREAMS
     with cpu_budget(f"{case.method} {case.formatted_path}"):
