@@ -87,10 +87,12 @@ def check_graph_answer(endpoint: str, response):
             assert_numbers([update["before"], update["grad"], update["after"]], f"update of {name}")
         assert_numbers(body["trace"]["loss"], "trained loss")
     elif endpoint == "POST /api/graph/gradcheck":
-        leaves = body["leaves"]
-        # A badge must not read "pass" when no leaf could be checked at all (issue 12).
-        if leaves and all(v is None for v in leaves.values()):
-            assert body["max_rel_error"] != 0.0, f"gradcheck claims 0.0 with no leaf checked: {body}"
+        checked = [v for v in body["leaves"].values() if v is not None]
+        assert_numbers(checked, "leaves' errors")
+        if checked:
+            assert body["max_rel_error"] == max(checked), body
+        else:  # a badge must not read "pass" when no leaf could be checked at all (issue 12)
+            assert body["max_rel_error"] is None, f"gradcheck claims {body['max_rel_error']} with no leaf checked"
     else:
         for name, data in body:
             if name == "done":
@@ -307,7 +309,8 @@ def test_finding_in_a_sweep(client, body):
     check_sweep(client, body)
 
 
-# schemathesis exercises /api/init/deep; what it found once is pinned here.
+# The -0.0 scale the program search found (F11) reached /api/init/deep's gain too, an
+# endpoint only schemathesis exercises at random: pinned here for every init.
 DEEP = {"depth": 3, "width": 4, "samples": 4, "activation": "tanh", "seed": 0}
 INIT_FINDINGS = {f"deep-{init}-gain-negative-zero": {**DEEP, "init": init, "gain": -0.0}
                  for init in ["normal", "uniform", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal"]}
