@@ -43,7 +43,8 @@ STREAM_DOCS = {
     "responses": {
         200: {"description": "events as they are computed", "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
         422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
-              "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
+              "content": {MEDIA_TYPE: {"schema": {"type": "string"}},
+                          "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
     },
 }
 SLICE_SECONDS = 0.02  # CPU time one thread hop may compute before its events are sent
