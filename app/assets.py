@@ -126,6 +126,25 @@ def route_name(scope) -> str:
     return path.removeprefix("/")
 
 
+class StaticFirst:
+    """A pure ASGI middleware that answers the static prefixes before routing: a file needs
+    no route matching, no exception middleware and no CPU budget, and these are most of a
+    page load's requests (23 of 25 for /graph). Everything else goes on to the app."""
+
+    def __init__(self, app, mounts: Mapping[str, Assets]):
+        self.app = app
+        self.mounts = [(prefix.rstrip("/") + "/", prefix.rstrip("/"), assets) for prefix, assets in mounts.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            for slashed, prefix, assets in self.mounts:
+                if path.startswith(slashed):
+                    await assets({**scope, "root_path": prefix}, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 def vendor_files(plotly_js: Path, swagger_ui_dir: Path) -> dict[str, Path]:
     """Third-party files from installed packages, by their name below ``/vendor/``."""
     return {
@@ -135,4 +154,4 @@ def vendor_files(plotly_js: Path, swagger_ui_dir: Path) -> dict[str, Path]:
     }
 
 
-__all__ = ["MEDIA_TYPES", "Assets", "files_under", "media_type", "vendor_files"]
+__all__ = ["MEDIA_TYPES", "Assets", "StaticFirst", "files_under", "media_type", "vendor_files"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app import errors
-from app.assets import Assets, vendor_files
+from app.assets import Assets, StaticFirst, vendor_files
 from app.responses import FastJSONResponse
 from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces
 from app.security import SecurityHeaders
@@ -24,10 +24,13 @@ def create_app() -> FastAPI:
     errors.install(app)
     for module in (meta, graph, surfaces, optimize, schedules, init, pages, docs):
         app.include_router(module.router)
-    # Read once here, answered from memory (app.assets). Only static/ follows --dev: the
-    # vendor files come from installed packages, which nobody edits while the server runs.
-    app.mount("/static", Assets.directory(settings.static_dir, dev=settings.dev), name="static")
-    app.mount("/vendor", Assets(vendor_files(settings.plotly_js, settings.swagger_ui_dir)), name="vendor")
+    # Read once here, answered from memory (app.assets), ahead of the routing (StaticFirst).
+    # Only static/ follows --dev: the vendor files come from installed packages, which
+    # nobody edits while the server runs.
+    app.add_middleware(StaticFirst, mounts={
+        "/static": Assets.directory(settings.static_dir, dev=settings.dev),
+        "/vendor": Assets(vendor_files(settings.plotly_js, settings.swagger_ui_dir)),
+    })
     app.add_middleware(SecurityHeaders)
     return app
 

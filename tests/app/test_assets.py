@@ -15,7 +15,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from app import main as app_main
-from app.assets import Assets, files_under, media_type
+from app.assets import Assets, StaticFirst, files_under, media_type
 from app.http_cache import etag_of
 from app.routers import pages
 from app.security import CSP
@@ -212,7 +212,8 @@ def test_development_mode_stays_inside_the_folder(folder, path):
 
 def test_the_app_follows_the_dev_setting(monkeypatch):
     def static_mount(app):
-        return next(route.app for route in app.routes if getattr(route, "path", None) == "/static")
+        shortcut = next(m for m in app.user_middleware if m.cls is StaticFirst)
+        return shortcut.kwargs["mounts"]["/static"]
 
     assert static_mount(app_main.create_app()).dev is False
     monkeypatch.setattr(app_main, "settings", replace(settings, dev=True))
