@@ -22,8 +22,9 @@ DESIGN_SCENARIOS = ["lr-sizes", "ravine", "noisy-momentum", "robbins-monro", "ad
                     "rprop-sign", "saddle"]
 
 
-def parse_sse(text: str) -> list[tuple[str, dict]]:
-    """An event-stream body as (event, data) pairs, read the way a browser reads it."""
+def parse_sse(text: str, loads=json.loads) -> list[tuple[str, dict]]:
+    """An event-stream body as (event, data) pairs, read the way a browser reads it
+    (each data by ``loads``)."""
     events = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
         name, data = None, []
@@ -33,5 +34,5 @@ def parse_sse(text: str) -> list[tuple[str, dict]]:
             elif line.startswith("data:"):
                 data.append(line[5:].lstrip())
         if name:
-            events.append((name, json.loads("\n".join(data))))
+            events.append((name, loads("\n".join(data))))
     return events

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from engine.limits import MAX_CPU_SECONDS
+from tests.contract import parse_sse
 
 CPU_BUDGET = MAX_CPU_SECONDS + 0.5
 
@@ -33,17 +34,7 @@ def strict_loads(text: str):
 
 def parse_events(text: str) -> list[tuple[str, object]]:
     """An event-stream body as (event, data) pairs, each data read by strict_loads."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = None, []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].lstrip())
-        if name:
-            events.append((name, strict_loads("\n".join(data))))
-    return events
+    return parse_sse(text, loads=strict_loads)
 
 
 @dataclass
