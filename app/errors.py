@@ -159,8 +159,12 @@ def document_errors(app: FastAPI) -> None:
 async def internal_error(request: Request, exc: Exception) -> FastJSONResponse:
     """A bug: logged with its traceback, answered as JSON without it."""
     logger.exception("internal error in %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, message=f"internal error: {type(exc).__name__}; the server's log has the details. "
-                                "This is a bug in backproplab, not a mistake in your input")
+    return problem(500, message=internal_message(exc))
 
 
-__all__ = ["RequestBudget", "document_errors", "install", "internal_error", "problem", "validation_detail"]
+def internal_message(exc: Exception) -> str:
+    return (f"internal error: {type(exc).__name__}; the server's log has the details. "
+            "This is a bug in backproplab, not a mistake in your input")
+
+
+__all__ = ["RequestBudget", "document_errors", "install", "internal_error", "internal_message", "problem", "validation_detail"]

@@ -30,6 +30,7 @@ import anyio.to_thread
 from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
+from app.errors import internal_message, logger
 from app.responses import dumps
 from engine.errors import InputError
 
@@ -77,10 +78,21 @@ def _slice(iterator: Iterator[tuple[str, object]], first: bool) -> tuple[bytes, 
     """The next events, encoded, and whether the iterator is exhausted (in a worker thread)."""
     chunks = []
     deadline = time.thread_time() + SLICE_SECONDS
-    for event, data in iterator:
-        chunks.append(encode(event, data))
-        if first or len(chunks) >= SLICE_EVENTS or time.thread_time() >= deadline:
-            return b"".join(chunks), False
+    try:
+        for event, data in iterator:
+            chunks.append(encode(event, data))
+            if first or len(chunks) >= SLICE_EVENTS or time.thread_time() >= deadline:
+                return b"".join(chunks), False
+    except Exception as exc:
+        if first:  # nothing sent yet: a 422 (InputError) or the app's JSON 500
+            raise
+        # The status is sent: end with an `error` event rather than a dropped connection.
+        if isinstance(exc, InputError):
+            detail = exc.detail()
+        else:
+            logger.exception("internal error in an event stream")
+            detail = {"message": internal_message(exc)}
+        chunks.append(encode("error", {"detail": detail}))
     return b"".join(chunks), True
 
 

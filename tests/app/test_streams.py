@@ -13,6 +13,7 @@ from sse_starlette.event import ServerSentEvent
 import app.routers.optimize as optimize_router
 from app import sse
 from app.main import create_app
+from engine.errors import InputError
 from tests.contract import parse_sse
 
 RACE = {
@@ -192,3 +193,28 @@ def test_a_bad_stream_is_422_with_one_error_event(client):
     assert r.status_code == 422
     [(name, data)] = parse_sse(r.text)
     assert name == "error" and data["detail"]["message"]
+
+
+def failing(after: int, exc: Exception):
+    """Events, then an exception raised mid-stream (after the status has been sent)."""
+    def events():
+        for i in range(after):
+            yield "step", {"i": i}
+        raise exc
+    return events()
+
+
+def test_a_bug_mid_stream_ends_with_an_error_event_and_a_logged_traceback(caplog, long_slices):
+    chunks = asyncio.run(converse(streaming(failing(3, ZeroDivisionError("boom"))), scope("GET", "/")))
+    events = parse_sse(b"".join(chunks).decode())
+    assert [name for name, _ in events] == ["step"] * 3 + ["error"]
+    message = events[-1][1]["detail"]["message"]
+    assert message.startswith("internal error: ZeroDivisionError") and "boom" not in message
+    logged = [r for r in caplog.records if r.name == "backproplab"]
+    assert logged and logged[-1].exc_info[0] is ZeroDivisionError
+
+
+def test_an_input_error_mid_stream_is_its_own_error_event(long_slices):
+    chunks = asyncio.run(converse(streaming(failing(2, InputError("too slow", limit="cpu_time"))), scope("GET", "/")))
+    events = parse_sse(b"".join(chunks).decode())
+    assert events[-1] == ("error", {"detail": {"message": "too slow", "limit": "cpu_time"}})
