@@ -59,11 +59,5 @@ class ScheduleInfo(BaseModel):
     params: list[ParamInfo]
 
 
-class InitInfo(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    title: str
-    formula: str
-    citation: str
-    params: list[ParamInfo]
+class InitInfo(OptimizerInfo):
+    """An initialiser describes itself as an optimizer does: formula, citation, params."""

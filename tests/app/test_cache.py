@@ -9,7 +9,6 @@ import json
 import threading
 import uuid
 
-import anyio.to_thread
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -221,15 +220,7 @@ def test_a_different_program_text_is_a_different_entry(client):
     assert cache.answers.misses == misses + 2
 
 
-def test_a_hit_never_leaves_the_event_loop(client, monkeypatch):
-    hops = [0]
-    real = anyio.to_thread.run_sync
-
-    async def counting(*args, **kwargs):
-        hops[0] += 1
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+def test_a_hit_never_leaves_the_event_loop(client, hops):
     program = unique_program()
     requests = [
         ("POST", "/api/graph/trace", {"program": program}),

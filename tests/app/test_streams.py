@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import anyio.to_thread
 import pytest
 from sse_starlette.event import ServerSentEvent
 
@@ -23,20 +22,6 @@ RACE = {
     "runs": [{"optimizer": name, "params": {"lr": lr}} for name, lr in
              [("sgd", 5e-4), ("momentum", 2e-4), ("nesterov", 2e-4), ("adam", 0.01), ("rmsprop", 1e-3), ("adagrad", 0.1)]],
 }
-
-
-@pytest.fixture
-def hops(monkeypatch):
-    """Counts every hop to the thread pool (Starlette's and FastAPI's go through anyio's run_sync)."""
-    count = [0]
-    real = anyio.to_thread.run_sync
-
-    async def counting(*args, **kwargs):
-        count[0] += 1
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
-    return count
 
 
 @pytest.fixture
