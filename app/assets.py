@@ -68,7 +68,7 @@ def files_under(root: Path) -> dict[str, Path]:
 
 
 class Assets:
-    """A pure ASGI app for one URL prefix (mounted, e.g. at ``/static``): GET and HEAD.
+    """A pure ASGI app for one URL prefix (``/static``, reached through StaticFirst): GET and HEAD.
 
     `files` maps a name below the prefix to its file. With `root` and `dev`, names are
     looked up in that directory on each request (files added later are found too)."""
@@ -118,8 +118,8 @@ class Assets:
 
 
 def route_name(scope) -> str:
-    """The path below the mount point, without its leading slash (Starlette's Mount puts
-    the prefix in `root_path` and leaves `path` whole)."""
+    """The path below the prefix, without its leading slash (StaticFirst, like Starlette's
+    Mount, puts the prefix in `root_path` and leaves `path` whole)."""
     path, prefix = scope["path"], scope.get("root_path", "")
     if prefix and path.startswith(prefix):
         path = path[len(prefix):]

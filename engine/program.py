@@ -141,8 +141,9 @@ class _Builder:
 
     # -- nodes
 
-    def _where(self, node: ast.AST) -> dict:
-        return place(self.lines, node)
+    def _where(self, node: ast.AST | None) -> dict:
+        """``{line, column}`` of a node, or nothing when there is no node to point at."""
+        return place(self.lines, node) if node is not None else {}
 
     def _error(self, message: str, node: ast.AST, **kw) -> ProgramError:
         return ProgramError(message, **self._where(node), **kw)
@@ -158,14 +159,14 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise ProgramError(
                 f"the program makes more than {MAX_NODES} nodes (limit max_nodes)",
-                **(self._where(where) if where else {}),
+                **self._where(where),
                 limit="max_nodes",
             )
         over = self.budget.exceeded()
         if over is not None:
             raise ProgramError(
                 budget.cpu_message(over.seconds, "the program", "use smaller tensors or fewer operations"),
-                **(self._where(where) if where else {}),
+                **self._where(where),
                 limit="cpu_time",
             )
         self._check_size(node.value.shape, where)
@@ -176,7 +177,7 @@ class _Builder:
             raise ProgramError(
                 f"the program's tensors hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all "
                 "(limit max_total_elements)",
-                **(self._where(where) if where else {}),
+                **self._where(where),
                 limit="max_total_elements",
             )
         self.nodes.append(node)
@@ -186,7 +187,7 @@ class _Builder:
         if len(shape) > MAX_DIMENSIONS:
             raise ProgramError(
                 f"a tensor with {len(shape)} axes; at most {MAX_DIMENSIONS} are allowed (limit max_dimensions)",
-                **(self._where(where) if where else {}),
+                **self._where(where),
                 limit="max_dimensions",
             )
         size = math.prod(shape)
@@ -194,7 +195,7 @@ class _Builder:
             raise ProgramError(
                 f"a tensor of shape {_shape_text(shape)} has {size:,} elements; "
                 f"at most {self.max_elements:,} are allowed (limit max_elements)",
-                **(self._where(where) if where else {}),
+                **self._where(where),
                 limit="max_elements",
             )
 
