@@ -64,7 +64,7 @@ export function isBadge(value) {
 
 function tinyVector(value) {
   if (shapeOf(value).length !== 1 || value.length > 3) return null;
-  const text = `[${value.map((x) => fmt(x, 3)).join(', ')}]`;
+  const text = `[${value.map((x) => fmt(x)).join(', ')}]`;
   return [...text].length <= 14 ? text : null;
 }
 
@@ -85,7 +85,7 @@ export function renderTensor(value, { role = 'value', uniform = false } = {}) {
     const rows = shape.length === 1 ? [value] : value;
     return h('span', { class: `tensor ${role}` },
       h('table', { class: 'matrix' },
-        h('tbody', {}, rows.map((row) => h('tr', {}, row.map((x) => h('td', {}, fmt(x, 3))))))),
+        h('tbody', {}, rows.map((row) => h('tr', {}, row.map((x) => h('td', {}, fmt(x))))))),
       h('span', { class: 'caption' }, describeShape(shape)));
   }
   return heatmap(value, shape, role);
@@ -115,7 +115,7 @@ function heatmap(value, shape, role) {
   canvas.setAttribute('aria-label', `heatmap of a ${shapeText(shape)} tensor`);
   return h('span', { class: `tensor ${role}` }, canvas,
     h('span', { class: 'caption' },
-      `shape ${shapeText(shape)} · ‖·‖ = ${fmt(norm(value))} · min ${fmt(min, 3)} · max ${fmt(max, 3)}`));
+      `shape ${shapeText(shape)} · ‖·‖ = ${fmt(norm(value))} · min ${fmt(min)} · max ${fmt(max)}`));
 }
 
 /** Blue (−1) → white (0) → red (+1). */

@@ -1,17 +1,26 @@
-// Numbers as the lecture writes them: a few significant digits, a true minus sign.
+// Numbers as the lecture writes them, and as a student can check them: the one number
+// formatter of the front end. A true minus sign; integers up to 10⁶ in full (2¹⁰ reads
+// 1024, never 1020); other numbers in at least `digits` significant digits, never fewer
+// than their integer part needs; exponent notation outside [1e-3, 1e6].
 
-/** A number in at most `digits` significant digits; exponent notation outside [1e-3, 1e5). */
+const EXACT_INTEGER_UP_TO = 1e6;
+
+/** `x` for the screen. Rounding noise (1023.9999999999998) is cleaned at 12 digits first. */
 export function fmt(x, digits = 4) {
   if (x === null || x === undefined) return '–';
   if (typeof x !== 'number') return String(x);
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
-  const ax = Math.abs(x);
+  const clean = Number(x.toPrecision(12));
+  const ax = Math.abs(clean);
   let text;
-  if (ax >= 1e-3 && ax < 1e5) {
-    text = String(Number(x.toPrecision(digits)));
+  if (Number.isInteger(clean) && ax <= EXACT_INTEGER_UP_TO) {
+    text = String(clean);
+  } else if (ax >= 1e-3 && ax < EXACT_INTEGER_UP_TO) {
+    const integerDigits = ax >= 1 ? Math.floor(Math.log10(ax)) + 1 : 0;
+    text = String(Number(clean.toPrecision(Math.max(digits, integerDigits))));
   } else {
-    text = x.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e').replace('e+', 'e');
+    text = clean.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, 'e').replace('e+', 'e');
   }
   return text.replace('-', '−');
 }
