@@ -22,7 +22,8 @@ from engine.inits import INITS
 from engine.limits import MAX_DEPTH, MAX_HISTOGRAMS, MAX_INIT_ELEMENTS, MAX_INIT_SAMPLES, MAX_INIT_WIDTH
 from engine.ops import OPS
 
-__all__ = ["ACTIVATIONS", "HISTOGRAM_BINS", "MAX_HISTOGRAMS", "activation_curves", "deep_network"]
+__all__ = ["ACTIVATIONS", "HISTOGRAM_BINS", "MAX_HISTOGRAMS", "activation_curves", "deep_network", "histogram",
+           "histogram_edges"]
 
 # "linear" and the program language's activation functions
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu")
@@ -92,16 +93,53 @@ def _finite(value: float) -> float | None:
 
 
 def histogram(values: np.ndarray, index: int) -> dict:
-    """``{index, edges, counts, nonfinite}``: np.histogram of the finite values over their own
-    range in HISTOGRAM_BINS bins (every value equal: one unit-wide range around it, as NumPy
-    does), and how many values overflowed. Nothing finite: no edges and no counts."""
-    values = np.asarray(values).ravel()
+    """``{index, edges, counts, nonfinite}``: the finite values of one layer in HISTOGRAM_BINS bins
+    over their own range, bin j holding edges[j] ≤ v < edges[j + 1] (the last one closed), as
+    np.histogram does. Values that overflowed float64 (±inf, nan) are not binned: ``nonfinite``
+    counts them, so ``sum(counts) + nonfinite`` is every value. Nothing finite: no edges and no
+    counts. The edges are always finite and strictly increasing (see ``histogram_edges``)."""
+    values = np.asarray(values, dtype=float).ravel()
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return {"index": index, "edges": [], "counts": [], "nonfinite": int(values.size)}
-    counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS, range=(finite.min(), finite.max()))
+    edges = histogram_edges(float(finite.min()), float(finite.max()))
+    bins = np.clip(np.searchsorted(edges, finite, side="right") - 1, 0, HISTOGRAM_BINS - 1)
+    counts = np.bincount(bins, minlength=HISTOGRAM_BINS)
     return {"index": index, "edges": edges.tolist(), "counts": counts.tolist(),
             "nonfinite": int(values.size - finite.size)}
+
+
+_LARGEST = float(np.finfo(float).max)
+
+
+def histogram_edges(lo: float, hi: float) -> np.ndarray:
+    """HISTOGRAM_BINS + 1 finite, strictly increasing edges from at most lo to at least hi
+    (finite, lo ≤ hi): np.histogram's own ``linspace(lo, hi)`` wherever that works. One value
+    gets a unit-wide range around it, as NumPy gives it. A range that linspace cannot split
+    (narrower than 40 steps of float64 at its size, which NumPy refuses as "too many bins", or
+    wider than the largest float, where hi − lo overflows) is widened to at least 4 float steps
+    a bin and split after scaling by a power of two."""
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
+    if np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0):
+        return edges
+    largest = max(abs(lo), abs(hi))
+    least = 4 * HISTOGRAM_BINS * (largest - float(np.nextafter(largest, 0.0)))  # float64's step at that size
+    if hi / 2 - lo / 2 < least / 2:  # (hi − lo)/2 without overflowing
+        middle = lo / 2 + hi / 2
+        lo, hi = min(lo, middle - least / 2), max(hi, middle + least / 2)
+        if hi > _LARGEST:
+            lo, hi = _LARGEST - least, _LARGEST
+        elif lo < -_LARGEST:
+            lo, hi = -_LARGEST, -_LARGEST + least
+    # lo/scale and hi/scale lie in (−2, 2), so their difference cannot overflow; ×scale is exact
+    scale = float(np.ldexp(1.0, int(np.frexp(max(abs(lo), abs(hi)))[1]) - 1))
+    edges = scale * np.linspace(lo / scale, hi / scale, HISTOGRAM_BINS + 1)
+    edges[0], edges[-1] = lo, hi
+    assert np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0), (lo, hi)
+    return edges
 
 
 def _check_histograms(histograms: Sequence[int], depth: int) -> None:

@@ -74,3 +74,39 @@ def test_activations_list_every_activation_with_its_derivative(client):
     tanh = next(c for c in curves if c["id"] == "tanh")
     assert len(tanh["x"]) == len(tanh["y"]) == len(tanh["dy"]) == 201
     assert tanh["dy"][100] == 1.0 and tanh["derivative"] == "tanh′(x) = 1 − tanh(x)²"
+
+
+@pytest.mark.parametrize("settings", [
+    {"depth": 50, "width": 2, "activation": "sigmoid", "init": "identity", "gain": 0.5},  # W = 0.5I, then A
+    {"depth": 50, "width": 2, "activation": "softplus", "init": "identity", "gain": 0.5},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "ones", "gain": 1e6},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "normal", "gain": 5e-324},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "normal", "gain": 1e-160},
+    {"depth": 154, "width": 50, "activation": "linear", "init": "identity", "gain": 100},
+    {"depth": 150, "width": 60, "activation": "relu", "init": "glorot_normal", "gain": 0.01},
+], ids=lambda s: f"{s['activation']}-{s['init']}-{s['gain']}")
+def test_histograms_of_layers_whose_values_barely_differ_or_overflow_are_answered(client, settings):
+    """The page's own choice of layers (first, a third, two thirds, last), as it asks for them:
+    each a histogram with 41 finite increasing edges and every value either binned or nonfinite."""
+    depth = settings["depth"]
+    layers = sorted({1, round(depth / 3), round(2 * depth / 3), depth})
+    r = client.post("/api/init/deep", json={**settings, "seed": 0, "histograms": layers})
+    assert r.status_code == 200, r.text
+    for hist, index in zip(r.json()["histograms"], layers, strict=True):
+        assert hist["index"] == index
+        assert sum(hist["counts"]) + hist["nonfinite"] == 256 * settings["width"]
+        if hist["counts"]:
+            assert len(hist["edges"]) == 41 and all(a < b for a, b in zip(hist["edges"], hist["edges"][1:]))
+
+
+def test_the_w_half_i_sigmoid_case_bins_layers_whose_values_span_a_few_float_steps_or_none(client):
+    """h = σ(h/2) settles at its fixed point h* ≈ 0.5709 in the 2-unit network: at layer 17 the
+    512 activations span 17 float steps, which np.histogram refused ("too many bins"); from
+    layer 20 on they are all equal, binned as NumPy bins one value (a unit-wide range around it)."""
+    body = {"depth": 50, "width": 2, "activation": "sigmoid", "init": "identity", "gain": 0.5, "seed": 0,
+            "histograms": [17, 33]}
+    narrow, equal = client.post("/api/init/deep", json=body).json()["histograms"]
+    assert narrow["edges"][0] == pytest.approx(0.57088, abs=1e-5) and narrow["edges"][-1] - narrow["edges"][0] < 1e-12
+    assert sum(narrow["counts"]) == 512 and narrow["nonfinite"] == 0
+    assert equal["edges"][-1] - equal["edges"][0] == pytest.approx(1.0)
+    assert equal["counts"][20] == 512  # the middle bin

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from engine.deepnet import build, deep_network
+from engine.deepnet import HISTOGRAM_BINS, build, deep_network, histogram, histogram_edges
 from engine.errors import InputError
 from engine.gradcheck import gradcheck
 
@@ -98,6 +101,104 @@ def test_histograms_count_finite_values_only():
     # zero init: every value is 0, binned as NumPy does (one unit-wide range around it)
     (zero,) = deep_network(3, 4, "tanh", "zeros", 1.0, 0, 8, histograms=[2])["histograms"]
     assert sum(zero["counts"]) == 32 and zero["edges"][0] == -0.5 and zero["edges"][-1] == 0.5
+
+
+def check_histogram(hist: dict, values: np.ndarray) -> None:
+    """What the page needs of any histogram: 41 finite, strictly increasing edges around the
+    finite values, each finite value counted once in the bin that holds it, and the rest
+    (inf, nan) counted as nonfinite."""
+    values = np.asarray(values, dtype=float).ravel()
+    finite = values[np.isfinite(values)]
+    assert hist["nonfinite"] == values.size - finite.size
+    if finite.size == 0:
+        assert hist["edges"] == [] and hist["counts"] == []
+        return
+    edges = np.array(hist["edges"])
+    assert len(edges) == HISTOGRAM_BINS + 1 and len(hist["counts"]) == HISTOGRAM_BINS
+    assert np.all(np.isfinite(edges)) and np.all(edges[1:] > edges[:-1])
+    assert edges[0] <= finite.min() and finite.max() <= edges[-1]
+    # bin j holds edges[j] ≤ v < edges[j + 1], the last bin also its right edge (np.histogram's rule)
+    inside = (finite[:, None] >= edges[None, :-1]) & (finite[:, None] < edges[None, 1:])
+    inside[:, -1] |= finite == edges[-1]
+    assert np.all(inside.sum(axis=1) == 1)
+    assert hist["counts"] == inside.sum(axis=0).tolist()
+    assert sum(hist["counts"]) == finite.size
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 60), elements=st.floats(width=64, allow_subnormal=True)))
+def test_any_values_give_a_histogram(values):
+    """Any float64 values: one value, spans below float resolution, subnormals, spans beyond
+    the largest float (hi − lo overflows), infinities and nan."""
+    check_histogram(histogram(values, 1), values)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True), st.integers(0, 8),
+       st.sampled_from([1, 3, 255]))
+def test_values_a_few_float_steps_apart_give_a_histogram(value, steps, copies):
+    """The hard case for 40 float bins: every value equal, or a few float steps apart, at any size."""
+    near = value
+    for _ in range(steps):
+        near = np.nextafter(near, 0.0)  # towards 0: never overflows
+    values = np.array([value] * copies + [near])
+    check_histogram(histogram(values, 1), values)
+
+
+LARGEST = float(np.finfo(float).max)
+
+
+@pytest.mark.parametrize("lo, hi", [
+    (0.0, 0.0), (1e300, 1e300), (LARGEST, LARGEST), (-LARGEST, -LARGEST), (-LARGEST, LARGEST), (-1e308, 1e308),
+    (5e-324, 5e-324), (-5e-324, 5e-324), (0.0, 1e-322), (1.0, float(np.nextafter(1.0, 2.0))),
+    (0.5708793216535237, 0.5708793216535415),
+])
+def test_the_edges_of_extreme_ranges_are_finite_increasing_and_cover_the_range(lo, hi):
+    edges = histogram_edges(lo, hi)
+    assert len(edges) == HISTOGRAM_BINS + 1 and np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)
+    assert edges[0] <= lo and hi <= edges[-1]
+
+
+def test_a_range_linspace_can_split_gets_numpys_own_edges():
+    edges = histogram_edges(-3.0, 7.0)
+    assert edges.tolist() == np.histogram_bin_edges([-3.0, 7.0], bins=HISTOGRAM_BINS).tolist()
+
+
+# What used to answer 500 ("Too many bins for data range"), and what the /init page's controls reach
+# (issue 18 item 1, issue 19 item 2): every layer of each binned, the activations read from the graph.
+REACHABLE = [
+    {"depth": 50, "width": 2, "activation": "sigmoid", "init": "identity", "gain": 0.5},  # the W = 0.5I case, then A
+    {"depth": 50, "width": 2, "activation": "softplus", "init": "identity", "gain": 0.5},
+    {"depth": 50, "width": 2, "activation": "tanh", "init": "identity", "gain": 0.5},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "ones", "gain": 1e6},
+    {"depth": 20, "width": 100, "activation": "linear", "init": "ones", "gain": 1e6},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "normal", "gain": 5e-324},
+    {"depth": 20, "width": 100, "activation": "tanh", "init": "glorot_normal", "gain": 1e-160},
+    {"depth": 154, "width": 50, "activation": "linear", "init": "identity", "gain": 100.0},
+    {"depth": 150, "width": 60, "activation": "relu", "init": "glorot_normal", "gain": 0.01},
+    {"depth": 200, "width": 50, "activation": "linear", "init": "normal", "gain": 1e6},
+]
+
+
+@pytest.mark.parametrize("settings_", REACHABLE, ids=lambda s: "-".join(f"{v}" for v in s.values()))
+def test_every_layer_of_extreme_networks_gives_a_histogram(settings_):
+    depth = settings_["depth"]
+    graph = build(**settings_, seed=0, samples=64)
+    with np.errstate(all="ignore"):
+        graph.forward(check=False)
+    layers = np.linspace(1, depth, 8).round().astype(int).tolist()
+    hists = deep_network(**settings_, seed=0, samples=64, histograms=layers)["histograms"]
+    assert [h["index"] for h in hists] == layers
+    for hist in hists:
+        check_histogram(hist, graph.by_id[f"h{hist['index']}"].value)
+
+
+def test_a_layer_spread_beyond_the_largest_float_is_binned_with_its_overflowed_values_counted_apart():
+    """W = 100·I through 154 linear layers: h₁₅₄ = 100¹⁵⁴·h₀ holds values up to ±1.8e308 (so
+    hi − lo overflows float64) and others beyond it (inf), which are counted, not binned."""
+    (hist,) = deep_network(154, 50, "linear", "identity", 100.0, 0, 256, histograms=[154])["histograms"]
+    assert hist["edges"][0] < -1e308 and hist["edges"][-1] > 1e308
+    assert 0 < hist["nonfinite"] < 50 * 256 and sum(hist["counts"]) + hist["nonfinite"] == 50 * 256
 
 
 @pytest.mark.parametrize("histograms, words", [([0], "not a layer"), ([5], "not a layer"),
