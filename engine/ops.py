@@ -63,6 +63,8 @@ class Op:
     attrs: tuple[str, ...] = ()
     doc: str = ""
     output_shape: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
+    # the shapes of arrays its forward or VJP allocates beyond the output and the inputs
+    scratch_shapes: Callable[..., list[tuple[int, ...]]] | None = field(default=None, repr=False)
 
     @property
     def elementwise(self) -> bool:
@@ -215,7 +217,8 @@ def _matmul_vjp(g, out, a, b):
     return unbroadcast(ga, a2.shape).reshape(a.shape), unbroadcast(gb, b2.shape).reshape(b.shape)
 
 
-def _matmul_shape(a_shape, b_shape):
+def _matmul_promoted(a_shape, b_shape):
+    """The operands as matrices (a vector promoted as in _matmul_vjp) and their broadcast batch."""
     if not a_shape or not b_shape:
         raise ValueError("@ needs vectors or matrices, not scalars (use * for scalars)")
     inner_a = a_shape[-1]
@@ -224,7 +227,18 @@ def _matmul_shape(a_shape, b_shape):
         raise ValueError(f"inner dimensions differ: {inner_a} vs {inner_b}")
     a2 = (1,) + a_shape if len(a_shape) == 1 else a_shape
     b2 = b_shape + (1,) if len(b_shape) == 1 else b_shape
-    batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    return a2, b2, np.broadcast_shapes(a2[:-2], b2[:-2])
+
+
+def _matmul_scratch(a_shape, b_shape):
+    """dA = G·Bᵀ and dB = Aᵀ·G are formed at the broadcast batch before being summed back:
+    (B, 1, 1, n) @ (1, B, n, 1) makes a B²-element output but B²·n-element gradients."""
+    a2, b2, batch = _matmul_promoted(a_shape, b_shape)
+    return [batch + a2[-2:], batch + b2[-2:]]
+
+
+def _matmul_shape(a_shape, b_shape):
+    a2, b2, batch = _matmul_promoted(a_shape, b_shape)
     shape = batch + (a2[-2], b2[-1])
     if len(a_shape) == 1:
         shape = shape[:-2] + shape[-1:]
@@ -240,6 +254,7 @@ op(
     vjp=_matmul_vjp,
     rule=("dL/d{0} = dL/d{out} · {1}ᵀ", "dL/d{1} = {0}ᵀ · dL/d{out}"),
     output_shape=_matmul_shape,
+    scratch_shapes=_matmul_scratch,
 )(np.matmul)
 
 op("transpose", "ᵀ", 1, vjp=lambda g, out, a: (np.transpose(g),), rule=("dL/d{0} = (dL/d{out})ᵀ",))(
@@ -369,6 +384,11 @@ def _loss_shape(a_shape, b_shape):
     return ()
 
 
+def _broadcast_scratch(a_shape, b_shape):
+    """A loss of two broadcast operands works on their broadcast shape, though it returns a scalar."""
+    return [np.broadcast_shapes(a_shape, b_shape)]
+
+
 op(
     "mse",
     "MSE",
@@ -376,6 +396,7 @@ op(
     vjp=_mse_vjp,
     rule=("dL/d{0} = dL/d{out} · 2({0} − {1}) / n", "dL/d{1} = −dL/d{out} · 2({0} − {1}) / n"),
     output_shape=_loss_shape,
+    scratch_shapes=_broadcast_scratch,
 )(lambda a, b: np.mean(np.square(a - b)))
 op(
     "bce",
@@ -384,6 +405,7 @@ op(
     vjp=_bce_vjp,
     rule=("dL/d{0} = dL/d{out} · ({0} − {1}) / ({0}(1 − {0})) / n", "dL/d{1} = dL/d{out} · log((1 − {0}) / {0}) / n"),
     output_shape=_loss_shape,
+    scratch_shapes=_broadcast_scratch,
 )(_bce)
 op(
     "cross_entropy",
@@ -402,3 +424,12 @@ def output_shape(op_: Op, shapes: list[tuple[int, ...]], attrs: dict) -> tuple[i
     if op_.elementwise and len(shapes) == 2:
         return np.broadcast_shapes(*shapes)
     return None
+
+
+def work_shapes(op_: Op, shapes: list[tuple[int, ...]], attrs: dict) -> list[tuple[int, ...]]:
+    """Every array shape the op's forward and VJP allocate that can outgrow its inputs, the
+    output's first, known before any work: a caller bounds them all before computing.
+    Elementwise ops allocate at most the output's shape (g × local, then summed back)."""
+    out = output_shape(op_, shapes, attrs)
+    scratch = op_.scratch_shapes(*shapes) if op_.scratch_shapes is not None else []
+    return ([] if out is None else [out]) + scratch

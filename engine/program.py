@@ -30,7 +30,7 @@ from engine.limits import (
     MAX_SEED,
     MAX_TOTAL_ELEMENTS,
 )
-from engine.ops import OPS, output_shape
+from engine.ops import OPS, work_shapes
 from engine.params import ParamError
 from engine.parsing import parse
 
@@ -41,6 +41,8 @@ _UNREADABLE = (
 )
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 LEAVES = ("input", "param")
+# what a whole-number argument looks like, for the message when it is not written as a number
+WRITTEN_LIKE = {"axis": "0 or -1", "a shape": "2 or 3", "seed": "0 or 42"}
 CONSTANTS = {"pi": math.pi}
 
 
@@ -183,7 +185,9 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def _check_size(self, shape, where):
+    def _check_size(self, shape, where, working: str | None = None):
+        """Refuse a tensor over the limits; ``working`` names an expression whose value or
+        gradient needs an array of that shape along the way (a broadcast, a batched @)."""
         if len(shape) > MAX_DIMENSIONS:
             raise ProgramError(
                 f"a tensor with {len(shape)} axes; at most {MAX_DIMENSIONS} are allowed (limit max_dimensions)",
@@ -192,9 +196,10 @@ class _Builder:
             )
         size = math.prod(shape)
         if size > self.max_elements:
+            what = (f"{working} needs an array of shape {_shape_text(shape)} to compute its value or gradient"
+                    if working else f"a tensor of shape {_shape_text(shape)}")
             raise ProgramError(
-                f"a tensor of shape {_shape_text(shape)} has {size:,} elements; "
-                f"at most {self.max_elements:,} are allowed (limit max_elements)",
+                f"{what}: {size:,} elements; at most {self.max_elements:,} are allowed (limit max_elements)",
                 **self._where(where),
                 limit="max_elements",
             )
@@ -221,11 +226,11 @@ class _Builder:
         op = OPS[name]
         shapes = [n.value.shape for n in inputs]
         try:
-            shape = output_shape(op, shapes, attrs)
+            needed = work_shapes(op, shapes, attrs)
         except ValueError as exc:
             raise self._shape_error(op, inputs, where, exc) from None
-        if shape is not None:
-            self._check_size(shape, where)
+        for k, shape in enumerate(needed):  # before any work: one NumPy call cannot be interrupted
+            self._check_size(shape, where, None if k == 0 and shape != () else f"`{self._quote(where)}`")
         node = Node(self._fresh_id(name), "op", op, tuple(inputs), attrs, source=self._segment(where))
         try:
             with np.errstate(all="ignore"):
@@ -347,7 +352,8 @@ class _Builder:
         if isinstance(e, ast.Name) and e.id in CONSTANTS:
             return CONSTANTS[e.id]
         if what is not None:
-            raise self._error(f"{what} must be written as a number, like 2 or -1, not `{self._quote(e)}`", e)
+            like = WRITTEN_LIKE.get(what, "2")
+            raise self._error(f"{what} must be written as a number, like {like}, not `{self._quote(e)}`", e)
         raise self._error(f"`{self._quote(e)}` is not a number; lists hold numbers only", e)
 
     def number_literal(self, e: ast.expr):

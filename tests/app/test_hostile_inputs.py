@@ -5,12 +5,14 @@ hang; the budget and limit findings of issue 12, each through the real app."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import pytest
 
 import engine.budget as budget_module
 from engine.layout import MAX_DUMMIES
 from tests.contract import parse_sse
+from tests.fuzz.checks import cpu_budget
 
 # (program, words in the message, line, column)
 PROGRAMS = {
@@ -231,3 +233,44 @@ def test_a_request_over_budget_is_a_422_naming_cpu_time_with_its_place(client, m
                        ("/api/init/deep", {"depth": 2, "width": 4, "samples": 3, "seed": 314159265})]:
         r = client.post(path, json=body)
         assert r.status_code == 422 and r.json()["detail"]["limit"] == "cpu_time", (path, r.text)
+
+
+def broadcast_matmul(n: int) -> str:
+    """3·n² numbers in its leaves, n² in its output, but n³ in each gradient's batched product."""
+    return f"a = param(randn({n},1,1,{n}))\nb = param(randn(1,{n},{n},1, seed=1))\nc = a @ b\nl = sum(c)"
+
+
+@pytest.mark.parametrize("endpoint", PROGRAM_ENDPOINTS)
+def test_a_broadcast_matmul_is_refused_before_its_work_in_milliseconds_and_megabytes(client, endpoint):
+    """At n = 464 it once took 3.5–4.8 s of CPU and +1.5 GB before its cpu_time 422; n = 1,000
+    would have needed about 16 GB: the VJP's batched product counts against max_elements."""
+    tracemalloc.start()
+    try:
+        with cpu_budget(endpoint, budget=0.25):  # the two 10⁶-number leaves are drawn first
+            r, stream = send_program(client, endpoint, broadcast_matmul(1000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r.status_code == 422, r.text[:300]
+    detail = answer(r, stream)
+    assert detail["limit"] == "max_elements" and (detail["line"], detail["column"]) == (3, 5), detail
+    assert "(1000, 1000, 1, 1000)" in detail["message"] and "1,000,000,000 elements" in detail["message"], detail
+    assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MB"  # the leaves are 16 MB
+
+
+@pytest.mark.parametrize("program, shape", [
+    ("a = input(randn(2000, 1))\nb = input(randn(1, 2000))\nz = mse(a, b)", "(2000, 2000)"),  # a scalar loss
+    ("a = param(randn(2000, 1))\nt = input(uniform(1, 2000))\nz = bce(sigmoid(a), t)", "(2000, 2000)"),
+])
+def test_a_loss_of_broadcast_operands_counts_their_broadcast_shape(client, program, shape):
+    r = client.post("/api/graph/trace", json={"program": program})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["limit"] == "max_elements" and shape in detail["message"], detail
+
+
+def test_a_broadcast_matmul_within_the_limits_still_differentiates(client):
+    """(5, 1, 1, 4) @ (1, 3, 4, 1): a batch of 15 dot products, each gradient summed back."""
+    program = "a = param(randn(5,1,1,4))\nb = param(randn(1,3,4,1, seed=1))\nl = sum(a @ b)"
+    result = client.post("/api/graph/gradcheck", json={"program": program}).json()
+    assert result["checked"] is True and result["max_rel_error"] < 1e-6

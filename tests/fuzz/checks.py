@@ -8,12 +8,15 @@
   process's threads: the app runs in the TestClient's portal thread and NumPy may use
   BLAS threads) stay under CPU_BUDGET, the 2 s limit of DESIGN.md plus a margin for a
   loaded machine. CPU time, not wall time: a busy machine slows the wall clock, not this.
+  Where asked, its peak memory too (MEMORY_BUDGET, through tracemalloc, which NumPy's
+  arrays report to): the element limits bound what one request allocates.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,6 +24,9 @@ from engine.limits import MAX_CPU_SECONDS
 from tests.contract import parse_sse
 
 CPU_BUDGET = MAX_CPU_SECONDS + 0.5
+# max_total_elements' 40 MB of values, a few op-sized scratch arrays of max_elements (8 MB
+# each) and a trace's JSON: far below what an unbounded broadcast took (gigabytes).
+MEMORY_BUDGET = 256 * 2**20
 
 
 def _refuse_constant(name: str):
@@ -50,6 +56,18 @@ def cpu_budget(what: str, budget: float = CPU_BUDGET):
     yield spent
     spent.seconds = time.process_time() - start
     assert spent.seconds <= budget, f"{what} took {spent.seconds:.2f} s of CPU (budget {budget:g} s)"
+
+
+@contextmanager
+def memory_budget(what: str, budget: int = MEMORY_BUDGET):
+    """Assert the block's peak of traced memory (Python objects and NumPy arrays) stays under ``budget`` bytes."""
+    tracemalloc.start()
+    try:
+        yield
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= budget, f"{what} peaked at {peak / 2**20:.0f} MB (budget {budget / 2**20:.0f} MB)"
 
 
 def content_type(response) -> str:

@@ -13,6 +13,7 @@ into the checkout) and no deadline (the CPU budget is asserted instead, per answ
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 
@@ -255,6 +256,30 @@ def hostile_text(draw) -> str:
     if kind == 3:
         return draw(st.binary(max_size=200)).decode("utf-8", "surrogateescape")
     return draw(st.sampled_from(BROKEN_SNIPPETS))
+
+
+BROADCAST_SIZES = [2, 7, 40, 300, 1000]
+BROADCAST_EXPRESSIONS = ["a @ b", "a + b", "a * b", "a - b * c", "a ** b", "mse(a, b)", "bce(sigmoid(a), sigmoid(b))",
+                         "sum(a @ b, axis=0)", "(a + b) @ c", "a @ transpose(b)", "max(a * b * c)", "a / (1 + b * b)"]
+
+
+@st.composite
+def broadcast_program(draw) -> str:
+    """Leaves whose shapes put ones in different axes, so one op broadcasts them into far
+    more numbers than they hold: (n, 1, 1, n) @ (1, n, n, 1) is n² numbers out, n³ in its
+    gradient. Each leaf stays within max_elements; what its ops need may not."""
+    ndim = draw(st.integers(1, 4))
+    n = draw(st.sampled_from(BROADCAST_SIZES))
+    leaves = []
+    for k, name in enumerate("abc"):
+        dims = draw(st.lists(st.sampled_from([1, n]), min_size=ndim, max_size=ndim))
+        if math.prod(dims) > 1_000_000:  # a leaf over the limit is an older finding
+            dims = [1] * (ndim - 2) + [n, 1]
+        leaves.append(f"{name} = {draw(st.sampled_from(['param', 'input']))}(randn({', '.join(map(str, dims))}, "
+                      f"seed={k}))")
+    expr = draw(st.sampled_from(BROADCAST_EXPRESSIONS))
+    output = f"l = sum({expr})" if draw(st.booleans()) else f"l = {expr}"
+    return "\n".join([*leaves, output])
 
 
 programs = st.one_of(

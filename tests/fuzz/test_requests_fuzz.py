@@ -17,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.fuzz import strategies as fz
-from tests.fuzz.checks import check_json_answer, check_stream_answer, cpu_budget
+from tests.fuzz.checks import check_json_answer, check_stream_answer, cpu_budget, memory_budget
 from tests.fuzz.test_program_fuzz import PROGRAM_FINDINGS
 
 JSON = {"content-type": "application/json"}
@@ -141,6 +141,19 @@ BUDGET_FINDINGS = {
 @given(endpoint=st.sampled_from(GRAPH_ENDPOINTS), text=fz.programs, training=fz.training())
 def test_any_program_on_the_graph_endpoints(client, endpoint, text, training):
     check_program_request(client, endpoint, text, training)
+
+
+@example(endpoint="POST /api/graph/gradcheck",
+         text="a = param(randn(1000, 1, 1, 1000, seed=0))\nb = param(randn(1, 1000, 1000, 1, seed=1))\n"
+              "c = input(randn(1, 1, seed=2))\nl = sum(a @ b)")
+@fz.fuzz_settings(120)
+@given(endpoint=st.sampled_from(["POST /api/graph/trace", "POST /api/graph/gradcheck", "POST /api/graph/train"]),
+       text=fz.broadcast_program())
+def test_a_broadcasting_program_stays_within_its_cpu_and_memory(client, endpoint, text):
+    """Broadcast shapes are counted before the work (issue 19): no answer takes more than its
+    CPU budget or MEMORY_BUDGET, whether it is computed or refused."""
+    with memory_budget(f"{endpoint} {text!r}"):
+        check_program_request(client, endpoint, text)
 
 
 # --- custom surfaces ---------------------------------------------------------------
