@@ -18,6 +18,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.responses import FastJSONResponse
@@ -59,7 +60,11 @@ def validation_detail(errors: list[dict], content_type: str | None = None) -> di
     reason = PLAIN.get(first["type"]) or first["msg"].removeprefix("Value error, ")  # a validator's own message
     message = f"{where}: {reason}" if where else reason
     detail = {"message": message}
-    limit = (first.get("ctx") or {}).get("limit")  # a validator's own limit (PydanticCustomError ctx)
+    ctx = first.get("ctx") or {}
+    cause = ctx.get("error")  # an engine's InputError raised in a validator keeps its fields (owner, param)
+    if isinstance(cause, InputError):
+        detail.update({k: v for k, v in cause.detail().items() if k != "message"})
+    limit = ctx.get("limit")  # a validator's own limit (PydanticCustomError ctx)
     if limit:
         detail["limit"] = limit
     elif first["type"] in LIMIT_ERRORS and where:
@@ -77,7 +82,7 @@ def _body_hint(error: dict, content_type: str | None) -> str | None:
     """What to send, when the body could not be read as a JSON object."""
     if error["type"] == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "")
-        at = error["loc"][1] if len(error["loc"]) > 1 else None
+        at = error["loc"][1] + 1 if len(error["loc"]) > 1 else None  # counted from 1, as a program's columns are
         return f"the body is not valid JSON{f' (at character {at}: {reason})' if reason and at is not None else ''}"
     if tuple(error["loc"]) != ("body",) or error["type"] not in NOT_AN_OBJECT:
         return None
@@ -128,11 +133,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
-        return problem(exc.status_code, **detail)
-
-    # Starlette gives a handler for Exception to its ServerErrorMiddleware, outermost: it
-    # sends this answer, then re-raises so the server sees the failure too.
-    app.add_exception_handler(Exception, internal_error)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and "Allow" in headers:
+            allowed = [m.strip() for m in headers["Allow"].split(",")]
+            if "GET" in allowed and "HEAD" not in allowed:  # app.http_edges answers HEAD as GET everywhere
+                allowed.append("HEAD")
+            headers["Allow"] = ", ".join(allowed)
+            detail = {"message": f"{request.method} is not allowed here; {request.url.path} takes {headers['Allow']}"}
+        response = problem(exc.status_code, **detail)
+        response.headers.update(headers)
+        return response
 
 
 def document_errors(app: FastAPI) -> None:
@@ -156,10 +166,37 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi
 
 
-async def internal_error(request: Request, exc: Exception) -> FastJSONResponse:
-    """A bug: logged with its traceback, answered as JSON without it."""
-    logger.exception("internal error in %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, message=internal_message(exc))
+class ServerErrors:
+    """A bug is one JSON 500, logged once with its traceback, and the end of the matter.
+
+    A pure ASGI middleware inside SecurityHeaders, so the 500 carries the security headers.
+    Starlette's own ServerErrorMiddleware (outermost) would send its 500 without them and
+    then re-raise to the server, which logs the failure a second time and drops the
+    keep-alive connection: the client's next request on it would fail. An exception after
+    the response has started (a stream) can only end the response."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if isinstance(exc, ClientDisconnect):
+                return  # the client left while its body was read: nobody to answer
+            logger.error("internal error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            if not started:
+                await problem(500, message=internal_message(exc))(scope, receive, send)
 
 
 def internal_message(exc: Exception) -> str:
@@ -167,4 +204,4 @@ def internal_message(exc: Exception) -> str:
             "This is a bug in backproplab, not a mistake in your input")
 
 
-__all__ = ["RequestBudget", "document_errors", "install", "internal_error", "internal_message", "problem", "validation_detail"]
+__all__ = ["RequestBudget", "ServerErrors", "document_errors", "install", "internal_message", "problem", "validation_detail"]

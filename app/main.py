@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from app import errors
 from app.assets import Assets, StaticFirst, vendor_files
+from app.errors import ServerErrors
+from app.http_edges import HttpEdges
 from app.responses import FastJSONResponse
 from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces
 from app.security import SecurityHeaders
@@ -31,6 +33,8 @@ def create_app() -> FastAPI:
         "/static": Assets.directory(settings.static_dir, dev=settings.dev),
         "/vendor": Assets(vendor_files(settings.plotly_js, settings.swagger_ui_dir)),
     })
+    app.add_middleware(HttpEdges)
+    app.add_middleware(ServerErrors)  # inside SecurityHeaders: a 500 has the headers too
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -49,3 +49,4 @@ MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's
 # Gradient check
 MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf
 GRADCHECK_CPU_SECONDS = 1.0  # the most of its request's cpu_time the finite differences use (then fewer are sampled)
+MAX_BODY_BYTES = 1_000_000  # max_body_bytes: a request body (413, refused before it is read whole)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from app.cache import cached, key
+from app.json_body import JSONBodyRoute
 from app.responses import dumps, validated
 from app.schemas.errors import ErrorResponse
 from app.schemas.graph import GradcheckResponse, GraphRequest, TrainRequest
@@ -20,7 +21,7 @@ from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, 
 from engine.trace import to_json
 from engine.training import train
 
-router = APIRouter(prefix="/api/graph", tags=["graph"],
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/graph", tags=["graph"],
                    responses={404: {"model": ErrorResponse, "description": "no such preset"}})
 
 

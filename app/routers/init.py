@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.cache import cached, key
+from app.json_body import JSONBodyRoute
 from app.responses import validated
 from app.schemas.init import ActivationCurve, DeepRequest, DeepResponse
 from engine.deepnet import activation_curves, deep_network
 
-router = APIRouter(prefix="/api/init", tags=["init"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/init", tags=["init"])
 
 
 @router.post("/deep", response_model=DeepResponse)

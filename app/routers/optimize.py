@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from app.cache import cached, key
 from app.errors import validation_detail
+from app.json_body import JSONBodyRoute
 from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
@@ -27,7 +28,7 @@ from app.sse import STREAM_DOCS, error_response, event_stream
 from engine.limits import MAX_REQUEST_CHARS
 from engine.runner import race, race_events, sweep
 
-router = APIRouter(prefix="/api", tags=["optimize"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api", tags=["optimize"])
 
 
 def race_arguments(request: OptimizeRequest) -> dict:

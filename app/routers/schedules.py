@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.cache import cached, key
+from app.json_body import JSONBodyRoute
 from app.responses import validated
 from app.schemas.schedules import Curve, CurveRequest
 from engine.schedules import schedule_curve
 
-router = APIRouter(prefix="/api/schedules", tags=["schedules"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/schedules", tags=["schedules"])
 
 
 def curve_of(request: CurveRequest) -> bytes:

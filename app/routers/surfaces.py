@@ -13,13 +13,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from app.cache import cached, key
+from app.json_body import JSONBodyRoute
 from app.responses import dumps, validated
 from app.schemas.errors import ErrorResponse
 from app.schemas.surfaces import DEFAULT_GRID_N, Grid, GridRequest, SurfaceInfo
 from engine.limits import MAX_GRID_N
 from engine.surfaces import SURFACES, grid
 
-router = APIRouter(prefix="/api/surfaces", tags=["surfaces"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/surfaces", tags=["surfaces"])
 
 
 @router.get("", response_model=list[SurfaceInfo])

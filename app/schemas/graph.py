@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.schemas.common import Name, Params, known
+from app.schemas.common import HyperparameterKeys, Name, Params, Strict, known
 from app.schemas.optimize import ScheduleSpec
 from engine.limits import MAX_PROGRAM_CHARS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS
 
 
-class GraphRequest(BaseModel):
+class GraphRequest(Strict):
     program: str | None = Field(default=None, max_length=MAX_PROGRAM_CHARS)
     preset: Name | None = None
 
@@ -32,7 +32,7 @@ class GradcheckResponse(BaseModel):
     message: str | None = None
 
 
-class TrainRequest(GraphRequest):
+class TrainRequest(GraphRequest, HyperparameterKeys):
     """Train the program's params: `iterations` updates of one optimizer from its initial values."""
 
     optimizer: Name = "sgd"

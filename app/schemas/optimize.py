@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import Coordinate, Name, Params, Strict, known
+from app.schemas.common import Coordinate, HyperparameterKeys, Name, Params, Strict, known
 from engine.limits import MAX_NOISE_STD, MAX_PARAMS, MAX_PROGRAM_CHARS, MAX_RUNS, MAX_SEED, MAX_STEPS
 from engine.optimizers import OPTIMIZERS
 from engine.runner import Noise, Run
@@ -27,6 +27,14 @@ class ScheduleSpec(BaseModel):
 
     name: Name = "constant"
     params: Params = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def few_keys(cls, data: Any) -> Any:
+        """Its parameters may sit beside `name`: counted before pydantic stores them all."""
+        if isinstance(data, dict) and len(data) > MAX_PARAMS + 2:
+            raise ValueError(f"a schedule takes at most {MAX_PARAMS} parameters")
+        return data
 
     @field_validator("name")
     @classmethod
@@ -45,7 +53,7 @@ class ScheduleSpec(BaseModel):
         return self
 
 
-class RunSpec(Strict):
+class RunSpec(HyperparameterKeys):
     optimizer: Name
     params: Params = Field(default_factory=dict)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.schemas.common import Finite, Name, Params, Strict, known
+from app.schemas.common import Finite, HyperparameterKeys, Name, Params, Strict, known
 from app.schemas.optimize import ScheduleSpec, SurfaceChoice
 from engine.limits import MAX_AXIS_VALUES, MAX_SWEEP_CELL_STEPS
 from engine.optimizers import OPTIMIZERS
@@ -27,7 +27,7 @@ class Axes(Strict):
         return {"x": (self.x.name, self.x.values), "y": (self.y.name, self.y.values)}
 
 
-class SweepRequest(SurfaceChoice):
+class SweepRequest(SurfaceChoice, HyperparameterKeys):
     optimizer: Name
     params: Params = Field(default_factory=dict)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)

@@ -138,7 +138,7 @@ def test_a_bug_is_a_json_500_and_its_traceback_goes_to_the_log(caplog):
     ({}, json.dumps({"program": "z = input(1.0)"}), "send the body as a JSON object with the header"),
     ({"Content-Type": "application/json"}, "", "the request has no body: send a JSON object"),
     ({"Content-Type": "application/json"}, "[1, 2]", "the body must be a JSON object"),
-    ({"Content-Type": "application/json"}, '{"program": ', "the body is not valid JSON (at character 12"),
+    ({"Content-Type": "application/json"}, '{"program": ', "the body is not valid JSON (at character 13"),
 ])
 def test_a_body_that_is_not_a_json_object_says_what_to_send(client, headers, content, words):
     r = client.post("/api/graph/trace", content=content, headers=headers)

@@ -99,7 +99,7 @@ def test_custom_grid_writes_null_where_f_is_not_finite(client):
         ({"expression": "x +", "domain": {"x": [0, 1], "y": [0, 1]}}, "syntax error"),
         ({"expression": "sum(x)", "domain": {"x": [0, 1], "y": [0, 1]}}, "mixes elements"),
         ({"expression": "x", "domain": {"x": [1, 0], "y": [0, 1]}}, "low < high"),
-        ({"expression": "x", "domain": {"x": [0, 1], "y": [0, 1]}, "N": 3}, "Extra inputs"),
+        ({"expression": "x", "domain": {"x": [0, 1], "y": [0, 1]}, "N": 3}, "unknown key 'N' (did you mean 'n'?)"),
     ],
 )
 def test_custom_grid_errors(client, body, words):
