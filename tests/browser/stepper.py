@@ -19,6 +19,18 @@ def fetch_trace(app_url: str, **body) -> dict:
         return json.load(response)
 
 
+def backward_steps(trace: dict) -> list[dict]:
+    """The backward events the stepper stops at: every one but a constant's (nothing uses its gradient)."""
+    kinds = {n["id"]: n["kind"] for n in trace["graph"]["nodes"]}
+    output = trace["graph"]["output"]
+    return [e for e in trace["backward"] if kinds[e["node"]] != "const" or e["node"] == output]
+
+
+def step_count(trace: dict) -> int:
+    """N in the step readout "k / N": every forward event and the backward steps."""
+    return len(trace["forward"]) + len(backward_steps(trace))
+
+
 def wait_run(page, outcome: str = "done") -> None:
     """Wait until the page's latest run has finished (trace drawn and gradient checked)."""
     page.wait_for_selector(f"body[data-run={outcome}]")

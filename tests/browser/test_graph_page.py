@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.stepper import (
     GRAPH,
+    backward_steps,
     current_node,
     fetch_trace,
     node_attr,
@@ -48,7 +49,7 @@ def test_colah_draws_one_element_per_node_and_reveals_nothing_at_step_0(page, ap
     trace = fetch_trace(app_url, preset="colah")
     ids = page.eval_on_selector_all(f"{GRAPH} [data-node-id]", "els => els.map(e => e.dataset.nodeId)")
     assert sorted(ids) == sorted(n["id"] for n in trace["graph"]["nodes"])
-    assert step_text(page) == "0 / 12"
+    assert step_text(page) == "0 / 11"  # 6 forward steps, 5 backward: the constant 1 has none
     assert current_node(page) is None
     assert page.locator(f"{GRAPH} [data-value]").count() == 0
     assert page.inner_text("[data-testid=phase]").strip().lower() == "ready"
@@ -66,7 +67,7 @@ def test_colah_forward_steps_follow_the_trace(page, app_url):
     keys = ["ArrowRight", " ", "PageDown", "ArrowRight", " ", "PageDown"]
     for k, (key, event) in enumerate(zip(keys, trace["forward"]), start=1):
         press(page, key)
-        assert step_text(page) == f"{k} / 12"
+        assert step_text(page) == f"{k} / 11"
         assert current_node(page) == event["node"]
         assert node_attr(page, event["node"], "value") == event["value"]
         assert node_attr(page, event["node"], "grad") is None
@@ -84,21 +85,23 @@ def test_colah_backward_steps_show_the_gradients(page, app_url):
     open_graph(page, "preset=colah")
     trace = fetch_trace(app_url, preset="colah")
     press(page, "End")
-    assert step_text(page) == "12 / 12"
+    assert step_text(page) == "11 / 11"
     assert current_node(page) == trace["backward"][-1]["node"] == "a"
     assert node_attr(page, "a", "grad") == 2.0
     assert node_attr(page, "b", "grad") == 5.0
     assert page.inner_text("[data-testid=phase]").strip().lower() == "backward"
 
     press(page, "Home")
-    assert step_text(page) == "0 / 12"
+    assert step_text(page) == "0 / 11"
     assert page.locator(f"{GRAPH} [data-value]").count() == 0
     assert page.locator(f"{GRAPH} [data-grad]").count() == 0
 
     press(page, "ArrowRight", 6)
-    for j, event in enumerate(trace["backward"], start=1):
+    steps = backward_steps(trace)
+    assert [e["node"] for e in steps] == ["e", "d", "c", "b", "a"]  # the API's trace also has const_1's
+    for j, event in enumerate(steps, start=1):
         press(page, "ArrowRight")
-        assert step_text(page) == f"{6 + j} / 12"
+        assert step_text(page) == f"{6 + j} / 11"
         assert current_node(page) == event["node"]
         assert node_attr(page, event["node"], "grad") == event["grad"]
         panel = page.inner_text("[data-testid=chain-rule]")
@@ -115,28 +118,28 @@ def test_colah_backward_steps_show_the_gradients(page, app_url):
 
 
 def test_page_keys_and_back_keys(page):
-    open_graph(page, "preset=colah&step=12")
-    assert step_text(page) == "12 / 12"
+    open_graph(page, "preset=colah&step=11")
+    assert step_text(page) == "11 / 11"
     press(page, "ArrowLeft")
-    assert (step_text(page), current_node(page)) == ("11 / 12", "b")
+    assert (step_text(page), current_node(page)) == ("10 / 11", "b")
     press(page, "PageUp")
-    assert (step_text(page), current_node(page)) == ("10 / 12", "c")
+    assert (step_text(page), current_node(page)) == ("9 / 11", "c")
     assert node_attr(page, "b", "grad") is None  # b's own step was undone
     press(page, "PageDown")
-    assert (step_text(page), current_node(page)) == ("11 / 12", "b")
+    assert (step_text(page), current_node(page)) == ("10 / 11", "b")
     assert node_attr(page, "b", "grad") == 5.0
 
 
 def test_stepping_back_undoes_exactly_one_step(page):
     open_graph(page, "preset=colah")
     seen = [snapshot(page)]
-    for _ in range(12):
+    for _ in range(11):
         press(page, "ArrowRight")
         seen.append(snapshot(page))
-    assert len({str(s) for s in seen}) == 13  # every step changes something
+    assert len({str(s) for s in seen}) == 12  # every step changes something
     press(page, "ArrowRight")  # past the end: nothing happens
-    assert snapshot(page) == seen[12]
-    for k in range(12, 0, -1):
+    assert snapshot(page) == seen[11]
+    for k in range(11, 0, -1):
         press(page, "ArrowLeft")
         assert snapshot(page) == seen[k - 1], f"stepping back from {k} did not restore step {k - 1}"
 
@@ -151,25 +154,25 @@ def test_keys_do_not_step_while_typing_in_the_editor(page):
     press(page, "ArrowRight")
     press(page, " ")
     press(page, "PageDown")
-    assert step_text(page) == "2 / 12"
+    assert step_text(page) == "2 / 11"
     assert editor.input_value() != before  # the space went into the program
     press(page, "Escape")  # hands the keyboard back to the stepper
     press(page, "ArrowRight")
-    assert step_text(page) == "3 / 12"
+    assert step_text(page) == "3 / 11"
 
 
 def test_space_on_a_focused_button_steps_once(page):
     open_graph(page, "preset=colah")
     page.click("[data-testid=next]")
-    assert step_text(page) == "1 / 12"
+    assert step_text(page) == "1 / 11"
     press(page, " ")
-    assert step_text(page) == "2 / 12"
+    assert step_text(page) == "2 / 11"
     page.click("[data-testid=prev]")
-    assert step_text(page) == "1 / 12"
+    assert step_text(page) == "1 / 11"
     page.click("[data-testid=last]")
-    assert step_text(page) == "12 / 12"
+    assert step_text(page) == "11 / 11"
     page.click("[data-testid=first]")
-    assert step_text(page) == "0 / 12"
+    assert step_text(page) == "0 / 11"
 
 
 @pytest.mark.parametrize(
@@ -191,12 +194,12 @@ def test_a_program_error_points_at_line_and_column_and_keeps_the_last_graph(page
     assert error.is_visible()
     assert where in error.inner_text()
     # The last good graph stays, at its step, and so does its URL.
-    assert step_text(page) == "4 / 12"
-    assert current_node(page) == "const_1"
+    assert step_text(page) == "4 / 11"
+    assert current_node(page) == "const_1"  # a constant's forward step stays: its value enters the graph
     assert page.locator(f"{GRAPH} [data-node-id]").count() == 6
     assert page.url == url
     press(page, "ArrowRight")  # and it still steps
-    assert step_text(page) == "5 / 12"
+    assert step_text(page) == "5 / 11"
 
 
 def test_an_evaluation_error_points_at_the_line_that_assigns_the_node(page, page_log):
@@ -215,8 +218,8 @@ def test_a_bookmarked_url_restores_the_step(page):
     assert query(page) == {"preset": "colah", "step": "9"}
     page.reload()
     wait_run(page)
-    assert step_text(page) == "9 / 12"
-    assert current_node(page) == "const_1"
+    assert step_text(page) == "9 / 11"
+    assert current_node(page) == "c"
     assert node_attr(page, "d", "grad") == 3.0
     # A URL typed in by hand (another preset, a step past the end is clamped).
     open_graph(page, "preset=logreg&step=99")
@@ -271,7 +274,7 @@ def test_presenter_mode_toggles_and_is_kept_in_the_url(page):
     assert not editor.is_visible()
     assert query(page)["presenter"] == "1"
     press(page, "ArrowRight")  # still steps
-    assert step_text(page) == "4 / 12"
+    assert step_text(page) == "4 / 11"
     page.reload()
     wait_run(page)
     assert not editor.is_visible()

@@ -3,7 +3,9 @@
 // Forward step: the node's expression, its inputs' values and its value.
 // Backward step for node n: the gradient arriving at n, ∂L/∂n (the output's seed, or the
 // sum over n's consumers of what each sent back: the fan-out), then for each input the
-// local derivative × the incoming gradient = what n sends back to it.
+// local derivative × the incoming gradient = what n sends back to it. L is the output's
+// own name (∂loss/∂w, ∂e/∂a), or L = sum(output) when the output is not a scalar; nodes
+// are named as names.js says (never by the engine's made-up ids).
 
 import { h, replace } from '../lib/dom.js';
 import { fmt, term } from '../lib/format.js';
@@ -12,8 +14,7 @@ import { describeShape, isScalar, renderTensor, shapeOf, shapeText } from './ten
 const INFIX = new Set(['+', '−', '×', '÷', '^']);
 
 const v = (name) => h('var', {}, name);
-const frac = (top, bottom) => h('span', { class: 'frac' },
-  h('span', {}, '∂', v(top)), h('span', {}, '∂', v(bottom)));
+const frac = (top, bottom) => h('span', { class: 'frac' }, h('span', {}, '∂', top), h('span', {}, '∂', bottom));
 const eq = (cls, ...parts) => h('div', { class: `eq ${cls}`.trim() }, parts);
 const op = (text) => h('span', { class: 'op' }, text);
 const arith = (text, role) => h('span', { class: `num ${role}` }, text);
@@ -38,7 +39,7 @@ export class ChainRulePanel {
     const out = trace.output;
     return [
       h('h2', {}, h('span', { class: 'pill ready' }, 'ready'), info.title ?? 'Computational graph'),
-      info.description ? h('p', {}, info.description) : null,
+      info.description ? h('p', {}, inOwnWords(trace, info.description)) : null,
       h('p', { class: 'muted' },
         `Step 0 of ${trace.length}: the graph, nothing computed yet. Press → (or Space, PgDn) to run the forward `
         + `pass one node at a time (${trace.forward.length || trace.graph.nodes.length} steps); after the output, `
@@ -53,7 +54,7 @@ export class ChainRulePanel {
   forward(trace, data) {
     const node = trace.node(data.node);
     const value = data.value;
-    const head = h('h2', {}, h('span', { class: 'pill forward' }, 'forward'), v(node.id),
+    const head = h('h2', {}, h('span', { class: 'pill forward' }, 'forward'), nameEl(trace, node.id),
       h('span', { class: 'muted' }, describeShape(node.shape)));
     if (node.kind !== 'op') {
       const what = {
@@ -61,22 +62,26 @@ export class ChainRulePanel {
         param: ' is a parameter: backprop will find the loss\'s gradient with respect to it.',
         const: ' is a constant.',
       }[node.kind];
-      return [head, h('p', {}, v(node.kind === 'const' ? node.source : node.id), what),
-        eq('', v(node.id), op('='), renderTensor(value, { role: 'value' })),
+      const bare = node.kind === 'const' && !node.named && isScalar(value); // "2 = 2" says nothing
+      return [head, h('p', {}, nameEl(trace, node.id), what),
+        bare ? null : eq('', nameEl(trace, node.id), op('='), renderTensor(value, { role: 'value' })),
         h('p', { class: 'muted' }, 'Its value now travels along its outgoing edges (blue).')];
     }
     const inputs = node.inputs.map((id) => trace.node(id));
     const values = node.inputs.map((id) => trace.value(id));
-    const parts = [head, h('p', {}, h('code', { class: 'source' }, `${node.id} = ${node.source}`))];
+    const parts = [head, sourceLine(trace, node)];
     if (node.op === 'matmul' && isScalar(value) && values.every((x) => shapeOf(x).length === 1 && x.length <= 6)) {
       // A dot product of two short vectors, written out term by term.
       const [a, b] = values;
       const terms = a.map((x, i) => `${term(x)}·${term(b[i])}`).join(' + ');
-      const product = h('span', {}, displayName(inputs[0]), 'ᵀ', displayName(inputs[1]));
-      parts.push(eq('', v(node.id), op('='), product, op('='),
+      const product = h('span', {}, operandEl(trace, inputs[0].id), 'ᵀ', operandEl(trace, inputs[1].id));
+      parts.push(eq('', nameEl(trace, node.id), op('='), product, op('='),
         arith(`${terms} = ${fmt(value)}`, 'value')));
     } else if (isScalar(value) && values.every(isScalar)) {
-      const names = inputs.map((n) => displayName(n));
+      const infix = INFIX.has(node.label) && inputs.length === 2;
+      const names = inputs.map((n, k) => (infix
+        ? nameEl(trace, n.id, { paren: trace.names.needsParens(node.id, k) })
+        : nameEl(trace, n.id)));
       const numbers = values.map(term);
       const symbolic = INFIX.has(node.label) && inputs.length === 2
         ? [names[0], ` ${node.label} `, names[1]]
@@ -84,11 +89,11 @@ export class ChainRulePanel {
       const numeric = INFIX.has(node.label) && inputs.length === 2
         ? `${numbers[0]} ${node.label} ${numbers[1]}`
         : `${node.label}(${numbers.join(', ')})`;
-      parts.push(eq('', v(node.id), op('='), h('span', {}, symbolic), op('='),
+      parts.push(eq('', nameEl(trace, node.id), op('='), h('span', {}, symbolic), op('='),
         arith(`${numeric} = ${fmt(value)}`, 'value')));
     } else {
-      inputs.forEach((n, i) => parts.push(eq('', displayName(n), op('='), renderTensor(values[i], { role: 'value' }))));
-      parts.push(eq('total', v(node.id), op('='), renderTensor(value, { role: 'value' })));
+      inputs.forEach((n, i) => parts.push(eq('', nameEl(trace, n.id), op('='), renderTensor(values[i], { role: 'value' }))));
+      parts.push(eq('total', nameEl(trace, node.id), op('='), renderTensor(value, { role: 'value' })));
     }
     parts.push(h('p', { class: 'muted' }, 'The value travels on along the outgoing edges (blue).'));
     return parts;
@@ -97,16 +102,19 @@ export class ChainRulePanel {
   backward(trace, data) {
     const node = trace.node(data.node);
     const L = lossName(trace);
+    // What goes back to a constant is computed but used by nothing: the panel leaves it out.
+    const shares = data.to.filter((share) => trace.node(share.input)?.kind !== 'const');
     const parts = [
-      h('h2', {}, h('span', { class: 'pill backward' }, 'backward'), v(node.id),
+      h('h2', {}, h('span', { class: 'pill backward' }, 'backward'), nameEl(trace, node.id),
         h('span', { class: 'muted' }, describeShape(node.shape))),
-      node.kind === 'op' ? h('p', {}, h('code', { class: 'source' }, `${node.id} = ${node.source}`)) : null,
-      h('h3', {}, 'Gradient arriving at ', v(node.id)),
+      node.kind === 'op' ? sourceLine(trace, node) : null,
+      h('h3', {}, 'Gradient arriving at ', nameEl(trace, node.id)),
       ...this.incoming(trace, node, data, L),
     ];
-    if (node.kind === 'op' && data.to.length) {
-      parts.push(h('h3', {}, 'Local gradient × incoming gradient, to each input'));
-      data.to.forEach((share) => parts.push(this.outgoing(trace, node, data, share, L)));
+    if (node.kind === 'op' && shares.length) {
+      parts.push(h('h3', {}, shares.length > 1 ? 'Local gradient × incoming gradient, to each input'
+        : 'Local gradient × incoming gradient, to its input'));
+      shares.forEach((share) => parts.push(this.outgoing(trace, node, data, share, L)));
     } else if (node.kind === 'input' || node.kind === 'param') {
       parts.push(h('p', { class: 'muted' }, node.kind === 'param'
         ? 'A parameter: this gradient is what an optimizer uses to update it.'
@@ -118,29 +126,31 @@ export class ChainRulePanel {
   }
 
   incoming(trace, node, data, L) {
-    const total = eq('total', frac(L, node.id), op('='), renderTensor(data.grad, { role: 'grad' }));
+    const d = (top, bottom) => frac(nameEl(trace, top, { operand: true }), nameEl(trace, bottom, { operand: true }));
+    const dL = (bottom) => frac(v(L), nameEl(trace, bottom, { operand: true }));
+    const total = eq('total', dL(node.id), op('='), renderTensor(data.grad, { role: 'grad' }));
     if (node.id === trace.output) {
       if (trace.graph.seeded_with_ones) {
         return [h('p', {}, v(node.id), ' is the output and not a scalar: backprop starts from ones, the gradient of ',
           v('L'), ' = sum(', v(node.id), ').'),
-        eq('total', frac(L, node.id), op('='), renderTensor(data.grad, { role: 'grad', uniform: true }))];
+        eq('total', dL(node.id), op('='), renderTensor(data.grad, { role: 'grad', uniform: true }))];
       }
-      return [h('p', {}, 'Backprop starts at the output: ', frac(L, L), ' = 1.'), total];
+      return [h('p', {}, 'Backprop starts at the output: ', frac(v(L), v(L)), ' = 1.'), total];
     }
     const received = trace.contributions(node.id);
     if (received.length === 0) {
-      return [h('p', {}, 'Nothing downstream uses ', v(node.id), ', so its gradient is 0.'), total];
+      return [h('p', {}, 'Nothing downstream uses ', nameEl(trace, node.id), ', so its gradient is 0.'), total];
     }
     const parts = [];
     if (received.length > 1) {
       const users = [...new Set(received.map((c) => nameOf(trace, c.from)))].join(' and ');
-      parts.push(h('p', {}, v(node.id), ` is used ${received.length} times (fan-out to ${users}), so its gradient `
+      parts.push(h('p', {}, nameEl(trace, node.id), ` is used ${received.length} times (fan-out to ${users}), so its gradient `
         + 'is the sum of what each use sent back:'));
     }
     for (const c of received) {
       const incoming = trace.grad(c.from);
       const line = [
-        h('span', { class: 'from' }, `from ${nameOf(trace, c.from)}`), frac(c.from, node.id), op('·'), frac(L, c.from), op('='),
+        h('span', { class: 'from' }, `from ${nameOf(trace, c.from)}`), d(c.from, node.id), op('·'), dL(c.from), op('='),
       ];
       if (c.local !== null && isScalar(c.local) && isScalar(incoming) && isScalar(c.grad)) {
         line.push(arith(`${term(c.local)} × ${term(incoming)} = ${fmt(c.grad)}`, 'grad'));
@@ -151,7 +161,7 @@ export class ChainRulePanel {
     }
     const scalars = received.every((c) => isScalar(c.grad)) && isScalar(data.grad);
     if (received.length > 1 && scalars) {
-      parts.push(eq('total', frac(L, node.id), op('='),
+      parts.push(eq('total', dL(node.id), op('='),
         arith(`${received.map((c) => term(c.grad)).join(' + ')} = ${fmt(data.grad)}`, 'grad')));
     } else {
       if (received.length > 1) parts.push(h('p', { class: 'muted' }, 'Their sum:'));
@@ -162,26 +172,28 @@ export class ChainRulePanel {
 
   outgoing(trace, node, data, share, L) {
     const input = trace.node(share.input);
-    const head = h('div', { class: 'from' }, 'to ', v(nameOf(trace, input.id)));
+    const to = () => h('span', { class: 'from' }, 'to ', nameEl(trace, input.id));
+    const d = frac(nameEl(trace, node.id, { operand: true }), nameEl(trace, input.id, { operand: true }));
+    const dL = (id) => frac(v(L), nameEl(trace, id, { operand: true }));
+    const head = h('div', { class: 'from' }, to());
     if (share.local === null) {
       return h('div', { class: 'contrib' }, head,
-        h('div', { class: 'rule' }, share.rule ?? ''),
-        eq('', frac(L, input.id), op('+='), renderTensor(share.grad, { role: 'grad' })));
+        h('div', { class: 'rule' }, trace.names.rewrite(share.rule ?? '', L)),
+        eq('', dL(input.id), op('+='), renderTensor(share.grad, { role: 'grad' })));
     }
     // The local derivative in symbols, e.g. "∂e/∂c = d", from the engine's op table.
-    const formula = share.formula ? h('div', { class: 'rule' }, share.formula) : null;
+    const formula = share.formula ? h('div', { class: 'rule' }, trace.names.rewrite(share.formula, L)) : null;
     if (isScalar(share.local) && isScalar(data.grad) && isScalar(share.grad)) {
       return h('div', { class: 'contrib' },
-        eq('', h('span', { class: 'from' }, 'to ', v(nameOf(trace, input.id))),
-          frac(node.id, input.id), op('·'), frac(L, node.id), op('='),
+        eq('', to(), d, op('·'), dL(node.id), op('='),
           arith(`${term(share.local)} × ${term(data.grad)} = ${fmt(share.grad)}`, 'grad')),
         formula);
     }
     const reduced = shapeText(shapeOf(share.local)) !== shapeText(shapeOf(share.grad));
     return h('div', { class: 'contrib' }, head, formula,
-      eq('', frac(node.id, input.id), op('='), renderTensor(share.local, { role: 'local', uniform: true }),
+      eq('', d, op('='), renderTensor(share.local, { role: 'local', uniform: true }),
         h('span', { class: 'muted' }, '(local, elementwise)')),
-      eq('', frac(node.id, input.id), op('⊙'), frac(L, node.id), op('='),
+      eq('', d.cloneNode(true), op('⊙'), dL(node.id), op('='),
         reduced ? h('span', { class: 'muted' }, `summed over the broadcast axes to ${shapeText(input.shape)}:`) : null,
         renderTensor(share.grad, { role: 'grad' })));
   }
@@ -197,7 +209,7 @@ export class ChainRulePanel {
       h('table', { class: 'summary' },
         h('thead', {}, h('tr', {}, h('th', {}, 'leaf'), h('th', {}, 'value'), h('th', {}, 'gradient'))),
         h('tbody', {}, leaves.map(([id, grad]) => h('tr', {},
-          h('td', {}, frac(L, id)),
+          h('td', {}, frac(v(L), nameEl(trace, id, { operand: true }))),
           h('td', {}, renderTensor(trace.value(id), { role: 'value' })),
           h('td', {}, renderTensor(grad, { role: 'grad' })))))),
     ];
@@ -208,13 +220,36 @@ function lossName(trace) {
   return trace.graph.seeded_with_ones ? 'L' : trace.output;
 }
 
-/** A node as the panel names it in words: its name, or for an anonymous op its source, e.g. `X @ W1`. */
+/** A node as the panel names it in words: its name, a constant's value, or an unnamed op's expression. */
 function nameOf(trace, id) {
-  const node = trace.node(id);
-  return node && node.kind === 'op' && node.named === false && node.source ? node.source : id;
+  return trace.names.name(id).text;
 }
 
-function displayName(node) {
-  if (node.kind === 'const') return h('span', { class: 'num' }, node.source);
-  return v(node.id);
+/**
+ * A node's name as an element: a name in italics, a constant as a number, an expression
+ * upright with its full text as a title when cut short. operand: in parentheses when it
+ * is an expression (what follows ∂ or a product's factor).
+ */
+function nameEl(trace, id, { operand = false, paren = operand && trace.names.name(id).compound } = {}) {
+  const node = trace.node(id);
+  const { text, full } = trace.names.name(id);
+  const title = full !== text ? full : null;
+  if (node?.kind === 'const' && !node.named) return h('span', { class: 'num', title }, paren ? `(${text})` : text);
+  if (!node || node.named || node.kind !== 'op') return v(text);
+  return h('span', { class: 'expr', title }, paren ? `(${text})` : text);
+}
+
+const operandEl = (trace, id) => nameEl(trace, id, { operand: true });
+
+/** The program text behind an op: "z = u + b"; an unnamed op's, when its name is cut short. */
+function sourceLine(trace, node) {
+  if (node.named) return h('p', {}, h('code', { class: 'source' }, `${node.id} = ${node.source}`));
+  const { text, full } = trace.names.name(node.id);
+  return full !== text ? h('p', {}, h('code', { class: 'source' }, node.source)) : null;
+}
+
+/** A preset's description with its ∂L/∂ (dL/d) written with the output's name. */
+function inOwnWords(trace, text) {
+  const L = lossName(trace);
+  return L === 'L' ? text : text.replace(/(?:dL\/d|∂L\/∂)(?=[A-Za-z(])/g, `∂${L}/∂`);
 }

@@ -96,7 +96,9 @@ export class GraphView {
     const edges = graph.edges.map((edge, i) => {
       const k = seen.get(edge.target) ?? 0;
       seen.set(edge.target, k + 1);
-      return { ...edge, i, k, value: trace.value(edge.source), grad: trace.sent(edge.target, k)?.grad };
+      // What goes back into a constant is used by nothing: its edge carries no gradient label.
+      const grad = trace.node(edge.source)?.kind === 'const' ? undefined : trace.sent(edge.target, k)?.grad;
+      return { ...edge, i, k, value: trace.value(edge.source), grad };
     });
     const consumers = new Map(graph.nodes.map((n) => [n.id, 0]));
     edges.forEach((e) => consumers.set(e.source, consumers.get(e.source) + 1));
@@ -222,7 +224,9 @@ export class GraphView {
     });
     const nameY = geo.halfH + 22;
     const gradY = named ? nameY + 21 : geo.halfH + 26;
-    const title = node.kind === 'op' ? `${node.id} = ${node.source}` : `${node.id} = ${node.source} (${node.kind})`;
+    const title = node.kind === 'op'
+      ? (node.named ? `${node.id} = ${node.source}` : node.source)
+      : `${node.named ? `${node.id} = ` : ''}${node.source} (${node.kind})`;
     const g = s('g', {
       class: `node kind-${node.kind}`, 'data-node-id': node.id, 'data-op': node.op, transform: `translate(${x},${y})`,
     },

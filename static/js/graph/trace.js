@@ -7,11 +7,17 @@
 //   step F + j      backward event j has run (j = 1..B): every value, and the gradients
 //                   of backward[0..j-1]; backward[j-1].node is the current node.
 // Stepping back from k to k − 1 hides exactly what step k revealed.
+//
+// A constant's backward event is not a step: nothing uses a constant's gradient, so the
+// stepper goes straight from its consumer to the next node (the API's trace keeps it).
+
+import { Names } from './names.js';
 
 export class Trace {
   constructor(graph) {
     this.graph = graph;
     this.nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+    this.names = new Names(graph);
     this.forward = [];
     this.backward = [];
     this.result = null; // the `done` event: {grads, loss}
@@ -25,6 +31,7 @@ export class Trace {
       this.forwardIndex.set(data.node, this.forward.length);
       this.forward.push(data);
     } else if (kind === 'backward') {
+      if (this.nodes.get(data.node)?.kind === 'const' && data.node !== this.graph.output) return;
       const index = this.backward.length;
       this.backwardIndex.set(data.node, index);
       this.backward.push(data);
