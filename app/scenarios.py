@@ -124,8 +124,8 @@ SCENARIOS = (
                  RunSpec("rprop", {"lr": 0.01}, "RProp"))),
     Scenario("dead-relu", "A real model: a ReLU unit that dies",
              "The loss of one ReLU unit fitted to five points, over its weight w and bias b. Where "
-             "w·a + b < 0 for every point the unit is dead: no gradient flows, and momentum's "
-             "overshoot lands it there for good while SGD and Adam reach the fit.",
+             "w·a + b < 0 for every point the unit is dead: no gradient flows, so momentum, whose "
+             "overshoot lands it there, stalls for good while SGD and Adam reach the fit.",
              "model_relu", (2.5, 1.5), 300, (
                  RunSpec("sgd", {"lr": 0.05}, "SGD"),
                  RunSpec("momentum", {"lr": 0.02}, "Momentum"),

@@ -11,7 +11,16 @@ graph are one). Each loop iteration t = 0, 1, … does, for all K at once:
    - *diverged*: a coordinate or the loss of p(t) is not finite or beyond 1e6 in
      magnitude. ``stopped_at = t``; the run keeps the points before it, p(0) … p(t−1),
      and the rates of the updates that led to p(t) (the last one is the culprit);
-   - *converged*: ‖∇f(p(t))‖ < 1e-8 and ‖p(t) − p(t−1)‖ < 1e-8 (t ≥ 1): ``stopped_at = t``;
+   - *converged*: ‖∇f(p(t))‖ < 1e-8 and ‖p(t) − p(t−1)‖ < 1e-8 (t ≥ 1), at a minimum:
+     ``stopped_at = t``;
+   - *stalled*: the same test, but not at a minimum: a plateau where no gradient flows
+     (a dead ReLU unit), a saddle point, or a local minimum above the surface's global
+     one. On a named surface (``engine.surfaces.SURFACES``, recognised by its expression)
+     "at a minimum" means the loss is that of its known minima (within 1e-6, relative);
+     the saddle surface has none, so every run that stops on it has stalled. A custom
+     surface's minima are unknown, so there it means that no point of a small ring
+     around p(t) is lower (a plateau's inside passes, its edge and a saddle do not).
+     An objective that is not a surface (a model's params) is not judged: converged;
    - *max_steps* at t = steps: ``stopped_at = steps``;
 3. update t + 1 for the runs still going: the gradient (plus this update's row of the
    shared noise table) goes to one ``step`` call per kernel for all of its runs — runs
@@ -39,7 +48,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,7 +60,7 @@ from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MA
 from engine.optimizers import OPTIMIZERS, stack_group
 from engine.program import ProgramError
 from engine.schedules import SCHEDULES, Scheduler
-from engine.surfaces import SurfaceFunction
+from engine.surfaces import SURFACES, SurfaceFunction
 
 __all__ = [
     "CONVERGENCE_TOL",
@@ -60,13 +69,18 @@ __all__ = [
     "Batch",
     "Noise",
     "Run",
+    "minimum_test",
     "race",
     "race_events",
     "surface_batch",
     "sweep",
 ]
 
-DIVERGED, CONVERGED, MAX = "diverged", "converged", "max_steps"
+DIVERGED, CONVERGED, STALLED, MAX = "diverged", "converged", "stalled", "max_steps"
+MINIMUM_RTOL = 1e-6  # a stop this close to a known minimum's loss (relative, at least absolute) is at it
+RING_RADIUS = 1e-3  # the probe ring around a custom surface's stop, relative to max(1, |p|)
+RING_POINTS = 16
+RING_RTOL = 1e-9  # a ring point lower than the stop's loss by more than this (relative) is lower
 SPREAD_RATES_UP_TO = 64  # coordinates up to which η is stored at every coordinate (see Batch._fill_rates)
 BUDGET_SLICE_SECONDS = 0.01  # the loop checks the CPU budget at least this often, once an iteration's cost is known
 
@@ -132,7 +146,9 @@ class Batch:
 
     Rows are stored grouped by optimizer (``order[row]`` is the run it holds);
     results are given back in the runs' own order. With ``record=False`` only each
-    run's final loss and status are kept (a sweep).
+    run's final loss and status are kept (a sweep). ``at_minimum`` tells a converged
+    stop from a stalled one (see the module docstring; ``minimum_test`` makes it for a
+    surface).
     """
 
     def __init__(
@@ -144,8 +160,10 @@ class Batch:
         noise: Noise | None = None,
         record: bool = True,
         cpu_seconds: float | None = None,
+        at_minimum: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ):
         self.objective, self.steps, self.record = objective, steps, record
+        self.at_minimum = at_minimum  # (points (R, D), losses (R,)) -> (R,) bool; None: every stop converged
         self.cpu_seconds = MAX_CPU_SECONDS if cpu_seconds is None else cpu_seconds
         # Its own cap, within the budget of the request (or call) that made it, if any.
         self.budget = budget.Budget(self.cpu_seconds, parent=budget.current())
@@ -392,7 +410,11 @@ class Batch:
         step = pos - prev
         small = np.maximum((grad * grad).sum(axis=1), (step * step).sum(axis=1)) < CONVERGENCE_TOL**2
         rows = np.flatnonzero(small & self.active)
-        self._stop(rows, t, CONVERGED, loss)
+        if not len(rows):
+            return
+        at = np.ones(len(rows), dtype=bool) if self.at_minimum is None else self.at_minimum(pos[rows], loss[rows])
+        self._stop(rows[at], t, CONVERGED, loss)
+        self._stop(rows[~at], t, STALLED, loss)
         self.park[rows] = pos[rows]
 
     def _stop(self, rows: np.ndarray, t: int, status: str, loss: np.ndarray) -> None:
@@ -452,16 +474,44 @@ class Batch:
         }
 
 
+def minimum_test(expression: str, f: SurfaceFunction) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Which stops of a race on the surface ``expression`` (evaluated by ``f``) are at a
+    minimum: ``test(points (R, 2), losses (R,)) -> (R,) bool`` (module docstring, *stalled*)."""
+    named = next((s for s in SURFACES.values() if s.expression == expression), None)
+    if named is not None:
+        best = named.minimum_value  # None: no minimum (the saddle)
+        if best is None:
+            return lambda points, losses: np.zeros(len(losses), dtype=bool)
+        return lambda points, losses: losses - best <= MINIMUM_RTOL * max(1.0, abs(best))
+
+    angles = np.linspace(0.0, 2 * np.pi, RING_POINTS, endpoint=False)
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    out = np.empty((RING_POINTS, 2))
+
+    def no_lower_neighbour(points: np.ndarray, losses: np.ndarray) -> np.ndarray:
+        at = np.empty(len(losses), dtype=bool)
+        with np.errstate(all="ignore"):
+            for i, (p, loss) in enumerate(zip(points, losses)):
+                radius = RING_RADIUS * max(1.0, float(np.abs(p).max()))
+                around, _ = f(p + radius * ring, out)
+                at[i] = not (around < loss - RING_RTOL * max(1.0, abs(loss))).any()
+        return at
+
+    return no_lower_neighbour
+
+
 def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
                   record: bool = True, cpu_seconds: float | None = None) -> Batch:
-    """A batch on a 2-D surface given as an expression in x and y (built at the start), or
-    on any Objective given as it is."""
+    """A batch on a 2-D surface given as an expression in x and y (built at the start, its
+    stops judged by ``minimum_test``), or on any Objective given as it is."""
+    at_minimum = None
     if isinstance(expression, str):
         start = np.asarray(start, dtype=float)
         if start.shape != (2,) or not np.isfinite(start).all():
             raise InputError(f"the start must be 2 finite numbers, got {start.tolist()}")
-        expression = SurfaceFunction(expression, [tuple(start)])
-    return Batch(expression, start, steps, runs, noise, record, cpu_seconds)
+        f = SurfaceFunction(expression, [tuple(start)])
+        expression, at_minimum = f, minimum_test(expression, f)
+    return Batch(expression, start, steps, runs, noise, record, cpu_seconds, at_minimum)
 
 
 def race(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:

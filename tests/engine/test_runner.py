@@ -12,8 +12,8 @@ import pytest
 import engine.runner as runner_module
 from engine import ProgramError
 from engine.optimizers import OPTIMIZERS
-from engine.runner import Noise, Run, race, race_events, surface_batch, sweep
-from engine.surfaces import SURFACES
+from engine.runner import Noise, Run, minimum_test, race, race_events, surface_batch, sweep
+from engine.surfaces import SURFACES, SurfaceFunction
 
 ROSENBROCK = SURFACES["rosenbrock"].expression
 QUADRATIC = SURFACES["quadratic"].expression  # ½x² + 10y², ∇ = (x, 20y)
@@ -135,9 +135,63 @@ def test_converged_run_stops_where_gradient_and_step_are_below_1e_8():
 
 
 def test_a_constant_surface_converges_after_one_step():
+    # A custom surface: no point of the ring around the stop is lower, so it is at a minimum.
     [run] = race("3", (1.0, 2.0), 10, [Run("adam")])
     assert (run["status"], run["stopped_at"]) == ("converged", 1)
     assert run["points"].tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+
+
+def test_a_run_that_stops_on_a_dead_relu_plateau_has_stalled_with_the_plateaus_loss():
+    # model_relu from (2.5, 1.5): momentum overshoots to where w·a + b < 0 for all five points.
+    surface = SURFACES["model_relu"]
+    sgd, momentum = race(surface.expression, (2.5, 1.5), 300, [Run("sgd", {"lr": 0.05}), Run("momentum", {"lr": 0.02})])
+    assert (momentum["status"], momentum["stopped_at"]) == ("stalled", 177)
+    assert momentum["points"][-1][2] == pytest.approx((0.2**2 + 0.9**2 + 2.1**2 + 2.9**2) / 5)  # relu ≡ 0: mean t²
+    assert momentum["points"][-1][2] > 100 * surface.minimum_value
+    assert sgd["status"] == "max_steps"  # still creeping down to the fit's 0.0086 at step 300
+
+
+def test_a_local_minimum_above_the_surfaces_known_one_is_stalled():
+    [run] = race(SURFACES["rastrigin"].expression, (-2.6, 3.4), 1000, [Run("sgd", {"lr": 0.001})])
+    assert (run["status"], run["stopped_at"]) == ("stalled", 51)
+    x, y, loss = run["points"][-1]
+    assert (x, y) == pytest.approx((-2.98486, 2.98486), abs=1e-5) and loss == pytest.approx(17.9092, abs=1e-4)
+
+
+def test_a_named_surface_converges_at_any_of_its_minima():
+    [run] = race(SURFACES["himmelblau"].expression, (-0.5, -1.5), 1000, [Run("sgd", {"lr": 0.01})])
+    assert (run["status"], run["stopped_at"]) == ("converged", 27)
+    assert run["points"][-1][:2] == pytest.approx(SURFACES["himmelblau"].minima[2], abs=1e-8)
+
+
+def test_the_saddle_has_no_minimum_so_a_run_that_stops_at_it_has_stalled():
+    # Started exactly on the ridge y = 0, gradient descent walks into the saddle point (0, 0).
+    for expression in (SURFACES["saddle"].expression, "x*x - y*y"):  # named; custom (the ring finds -y²)
+        [run] = race(expression, (-1.5, 0.0), 1000, [Run("sgd", {"lr": 0.05})])
+        assert (run["status"], run["stopped_at"]) == ("stalled", 186), expression
+        assert abs(run["points"][-1][0]) < 1e-8 and run["points"][-1][1] == 0.0
+
+
+def test_a_custom_surface_converges_where_no_nearby_point_is_lower():
+    # The same walk as on the saddle, on a bowl: (0, 0) is a minimum.
+    [run] = race("x*x + 10*y*y", (-1.5, 0.0), 1000, [Run("sgd", {"lr": 0.05})])
+    assert (run["status"], run["stopped_at"]) == ("converged", 186)
+
+
+def test_minimum_test_compares_with_the_known_minimum_value():
+    surface = SURFACES["six_hump_camel"]
+    f = SurfaceFunction(surface.expression, [surface.start])
+    at = minimum_test(surface.expression, f)
+    best = surface.minimum_value
+    assert at(np.zeros((3, 2)), np.array([best, best + 5e-7, best + 1e-4])).tolist() == [True, True, False]
+
+
+def test_a_sweep_reports_its_stalled_cells():
+    result = sweep(SURFACES["model_relu"].expression, (2.5, 1.5), 300, "momentum", {},
+                   {"x": ("lr", [0.005, 0.02]), "y": ("momentum", [0.5, 0.9])})
+    assert result["status"] == [["max_steps", "max_steps"], ["max_steps", "stalled"]]
+    assert result["stopped_at"][1][1] == 177
+    assert result["final_loss"][1][1] == pytest.approx((0.2**2 + 0.9**2 + 2.1**2 + 2.9**2) / 5)
 
 
 def test_stopped_runs_do_not_disturb_the_others():
