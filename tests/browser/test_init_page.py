@@ -92,7 +92,8 @@ def test_every_case_link_is_a_url_in_the_designs_format_with_a_story(page):
     open_init(page)
     cases = page.eval_on_selector_all("a[data-case]", "links => links.map(a => [a.dataset.case, a.getAttribute('href'), a.closest('li').innerText])")
     ids = [c[0] for c in cases]
-    for wanted in ("identity-2", "identity-half", "sigmoid-normal", "tanh-glorot", "tanh-he", "relu-he", "relu-glorot", "zeros"):
+    for wanted in ("identity-2", "identity-half", "sigmoid-normal", "sigmoid-ones", "tanh-glorot", "tanh-he", "relu-he",
+                   "relu-glorot", "zeros"):
         assert wanted in ids
     for _, href, text in cases:
         parts = urlsplit(href)
@@ -183,7 +184,7 @@ def test_overflow_shows_as_a_gap_and_a_note(page):
     drawn = traces(page)
     assert drawn["act_std"]["y"][-1] is None and drawn["act_std"]["y"][0] is not None
     notes = page.inner_text("[data-testid=layer-notes]")
-    assert "act_std overflowed float64 at layer" in notes and "grad_norm overflowed float64 at layer 1" in notes
+    assert "std of hl overflowed float64 at layer" in notes and "‖∂loss/∂hl‖ overflowed float64 at layer 1" in notes
 
 
 def test_zero_init_panel_shows_identical_hidden_unit_gradients(page):
@@ -247,3 +248,64 @@ def test_presenter_mode_from_the_url(page):
     open_init(page, "presenter=1")
     assert page.evaluate("() => document.documentElement.classList.contains('presenter')")
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "true"
+
+
+def test_the_legend_says_the_lectures_words_and_hides_a_curve_as_plotlys_would(page):
+    """The traces keep the API's names (the test hook); Plotly's legend, which would print them,
+    is off, and the HTML legend names each curve in the lecture's notation."""
+    open_init(page)
+    assert page.eval_on_selector(PLOT, "el => el.layout.showlegend") is False
+    entries = page.eval_on_selector_all("[data-testid=layer-legend] [data-trace]",
+                                        "els => els.map(e => [e.dataset.trace, e.querySelector('.legend-label').textContent])")
+    assert entries == [["act_std", "std of hl"], ["grad_norm", "‖∂loss/∂hl‖"], ["weight_grad_norm", "‖∂loss/∂Wl‖"]]
+    legend = page.inner_text("[data-testid=layer-legend]")
+    assert "act_std" not in legend and "grad_norm" not in legend
+    # each swatch has its trace's colour: Plotly's colorway, in the traces' order
+    colours = page.eval_on_selector_all("[data-testid=layer-legend] line", "ls => ls.map(l => l.getAttribute('stroke'))")
+    drawn = page.eval_on_selector(PLOT, "el => el._fullData.map(t => t.line.color)")
+    assert colours == drawn
+    page.click("[data-trace=grad_norm]")
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').data[1].visible === 'legendonly'")
+    assert page.get_attribute("[data-trace=grad_norm]", "aria-pressed") == "false"
+    # still hidden after the next network is drawn; a second click shows it again
+    page.select_option("[data-testid=activation]", "relu")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('activation') === 'relu'")
+    wait_ready(page)
+    assert page.eval_on_selector(PLOT, "el => el.data[1].visible") == "legendonly"
+    assert traces(page)["grad_norm"]["y"]  # the values are there, only not drawn
+    page.click("[data-trace=grad_norm]")
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').data[1].visible === true")
+
+
+def test_the_half_identity_case_with_sigmoid_draws_its_histograms_without_an_error(page):
+    """Issue 18 item 1: W = 0.5I, then A to sigmoid (and softplus): layer 17's activations span a
+    few float steps, which the server used to answer with a 500; now every panel is drawn."""
+    for activation in ("sigmoid", "softplus"):
+        open_init(page, f"depth=50&width=2&activation={activation}&init=identity&gain=0.5&seed=0")
+        assert page.locator("[data-testid=deep-error]").is_hidden()
+        assert page.locator("[data-testid=notices]").is_hidden()
+        bars = page.eval_on_selector(HISTOGRAMS, "el => el.data.map(t => ({name: t.name, y: t.y}))")
+        assert [b["name"] for b in bars] == ["layer 1", "layer 17", "layer 33", "layer 50"]
+        for bar in bars:
+            assert len(bar["y"]) == 40 and sum(bar["y"]) == pytest.approx(1.0)
+        # the narrow layer says where its values are instead of ticks that cannot tell them apart
+        notes = page.eval_on_selector(HISTOGRAMS, "el => el.layout.annotations.map(a => a.text)")
+        assert any(text.startswith("≈ ") and "spread" in text for text in notes), notes
+        assert page.eval_on_selector(HISTOGRAMS, "el => el.layout.xaxis2.showticklabels") is False
+
+
+def test_a_layer_with_overflowed_values_says_how_many_beside_its_bars(page):
+    """W = 100·I through 154 linear layers (the sliders' reach): layer 154's values reach ±1.8e308
+    and some overflow; its panel draws the finite ones in units of 10³⁰⁸ and counts the rest."""
+    open_init(page, "depth=154&width=50&activation=linear&init=identity&gain=100&seed=0")
+    answer = deep(page, depth=154, width=50, activation="linear", init="identity", gain=100, seed=0,
+                  histograms=[1, 51, 103, 154])
+    last = answer["histograms"][-1]
+    assert 0 < last["nonfinite"] < 50 * 256
+    texts = page.eval_on_selector(HISTOGRAMS, "el => el.layout.annotations.map(a => a.text)")
+    assert f"+ {last['nonfinite']} of {50 * 256}<br>overflowed float64" in texts
+    assert "layer 154, ×10³⁰⁸" in texts and "layer 51, ×10¹⁰²" in texts
+    bars = page.eval_on_selector(HISTOGRAMS, "el => el.data[3].x")
+    assert max(abs(x) for x in bars) < 1.8 and max(bars) > 1.7  # ±1.8e308 in units of 10³⁰⁸
+    lo, hi = page.eval_on_selector(HISTOGRAMS, "el => el._fullLayout.xaxis4.range")
+    assert lo <= min(bars) and max(bars) <= hi and hi - lo < 5  # the axis fits the bars (not Plotly's fallback range)

@@ -25,36 +25,49 @@ export const CASES = [
     id: 'sigmoid-normal',
     title: 'Sigmoid, large weights: saturated',
     settings: { depth: 10, activation: 'sigmoid', init: 'normal', gain: 1, ...WIDE },
-    text: 'Weights from N(0, 1) into 100 units give pre-activations spread over ±10, so almost every σ(z) sits at 0 or 1 '
-      + '(see the histograms) where σ′ = σ(1 − σ) ≈ 0: saturated units pass almost no gradient back.',
+    text: 'z = hW sums 100 inputs with N(0, 1) weights: its spread (std about 6 to 10) puts most σ(z) near 0 or 1 '
+      + '(the histograms), where σ′ = σ(1 − σ) ≈ 0: a saturated unit passes almost no gradient back. Yet '
+      + '‖∂loss/∂hₗ‖ shrinks only about ×0.98 per layer: the same large weights multiply what the unsaturated units '
+      + 'pass back. The next case saturates every unit.',
+  },
+  {
+    id: 'sigmoid-ones',
+    title: 'Sigmoid, every unit saturated',
+    settings: { depth: 10, activation: 'sigmoid', init: 'ones', gain: 0.05, ...WIDE },
+    text: 'W = 0.05 everywhere: each unit sums 100 inputs × 0.05, so from layer 4 on every zₗ ≈ 5 and every σ(z) ≈ 0.993. '
+      + 'Going back, each layer multiplies the gradient by 100 × 0.05 × σ′(zₗ) ≈ 5 × 0.0069 = 0.034: ‖∂loss/∂h₁‖ is about 10⁻¹² of '
+      + '‖∂loss/∂h₁₀‖. Vanishing gradients from saturation (and, all weights equal, every unit a copy of the others).',
   },
   {
     id: 'tanh-glorot',
     title: 'tanh with Glorot',
     settings: { depth: 50, activation: 'tanh', init: 'glorot_normal', gain: 1, ...WIDE },
     text: 'Glorot & Bengio (2010) pick Var W = 2/(fan_in + fan_out) so that, for tanh near 0, the spread of the activations '
-      + 'going forward and of the gradients going back stays roughly the same from layer to layer.',
+      + 'going forward and of the gradients going back stays roughly the same from one layer to the next: here both shrink '
+      + 'by about ×0.96 a layer (tanh′ < 1 away from 0), so the gradient loses only about 6-fold over 50 layers.',
   },
   {
     id: 'tanh-he',
     title: 'tanh with He',
     settings: { depth: 50, activation: 'tanh', init: 'he_normal', gain: 1, ...WIDE },
-    text: 'He\'s variance, 2/fan_in, is twice Glorot\'s here: tanh units are pushed towards ±1 and the gradient grows '
-      + 'going back towards the input. Compare with Glorot.',
+    text: 'He\'s variance, 2/fan_in, is twice Glorot\'s here: the activations keep their spread (std about 0.56 at layer 50, '
+      + 'where Glorot\'s fall to 0.1) and the gradient grows going back, about ×1.05 a layer: 10-fold over 50 layers. '
+      + 'Compare with Glorot.',
   },
   {
     id: 'relu-he',
     title: 'ReLU with He',
     settings: { depth: 50, activation: 'relu', init: 'he_normal', gain: 1, ...WIDE },
     text: 'A ReLU zeroes about half of its inputs, halving the second moment at each layer; He et al. (2015) double the '
-      + 'weights\' variance to 2/fan_in to make up for it, and the gradient keeps its size through 50 layers.',
+      + 'weights\' variance to 2/fan_in to make up for it, and the gradient keeps its size through 50 layers: every '
+      + '‖∂loss/∂hₗ‖ within a factor of 5 of the others.',
   },
   {
     id: 'relu-glorot',
     title: 'ReLU with Glorot',
     settings: { depth: 50, activation: 'relu', init: 'glorot_normal', gain: 1, ...WIDE },
-    text: 'Glorot\'s variance, made for tanh, is half of what ReLU needs: the activations shrink by about 1/√2 per layer '
-      + 'and the gradient reaching the first layers vanishes.',
+    text: 'Glorot\'s variance, made for tanh, is half of what ReLU needs: the activations shrink by about 1/√2 per layer, '
+      + 'and so does the gradient going back: ‖∂loss/∂h₁‖ is about 10⁻⁷ of ‖∂loss/∂h₅₀‖. Vanishing gradients.',
   },
   {
     id: 'zeros',

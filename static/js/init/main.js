@@ -51,7 +51,7 @@ try {
 }
 
 const state = new InitState(curves.map((c) => c.id), inits);
-const layerPlot = new LayerPlot($('[data-testid=layer-plot]'), $('[data-testid=layer-notes]'));
+const layerPlot = new LayerPlot($('[data-testid=layer-plot]'), $('[data-testid=layer-legend]'), $('[data-testid=layer-notes]'));
 const histogramPlot = new HistogramPlot($('[data-testid=histograms]'));
 const symmetry = new SymmetryPanel($('[data-testid=symmetry]'));
 const gallery = new Gallery($('[data-testid=activation-gallery]'), curves, { onPick: (id) => set({ activation: id }) });
@@ -86,7 +86,8 @@ function renderInit() {
   const param = state.initInfo.params.find((p) => p.name === 'gain');
   controls.gain = paramControl(param, state.gain, (value) => set({ gain: value }, { source: 'gain' }));
   replace(ui.gain, controls.gain.el);
-  replace(ui.initFormula, mathLines(state.initInfo.formula));
+  // "W ~ N(0, σ²),  σ = …": one statement a line, so a phone can stack them
+  replace(ui.initFormula, mathLines(state.initInfo.formula.replace(/,\s{2,}/g, '; ')));
   ui.citation.textContent = state.initInfo.citation;
 }
 
@@ -161,7 +162,7 @@ function cycle(name, ids, delta = 1) {
 
 renderCases(ui.cases, pick);
 
-const presenter = Presenter.forPage(state);
+const presenter = Presenter.forPage(state, () => layerPlot.drawLegend()); // the legend's swatches take the new colours
 
 new Keys()
   .bind(['ArrowRight', 'PageDown'], 'next case', () => stepCase(1))
