@@ -2,11 +2,39 @@
 // variables in base.css do the rest) and full screen, behind the two buttons that
 // base.html puts in every page's header. The page's state owns whether presenter mode
 // is on (it lives in the URL): onChange(on) tells it when the user toggles.
+//
+// While it is on, the links to other pages carry `presenter=1` (every page's state
+// reads it), so the lecturer does not lose it by following the header: the header's
+// links, and any link marked `data-carry-presenter` (the landing page's cards).
+
+/** The links that carry presenter mode to the page they open. */
+export const CARRIED_LINKS = '.site-header a[href], a[data-carry-presenter]';
+
+/**
+ * A link's address with `presenter=1` added (on) or as the page wrote it (off). The
+ * written address is kept in data-plain-href, so toggling never rewrites it twice.
+ */
+export function carryPresenter(link, on) {
+  const plain = (link.dataset.plainHref ??= link.getAttribute('href'));
+  const url = new URL(plain, window.location.href);
+  if (url.origin !== window.location.origin) return;
+  url.searchParams.delete('presenter');
+  if (on) url.searchParams.append('presenter', '1');
+  link.setAttribute('href', on ? `${url.pathname}${url.search}${url.hash}` : plain);
+}
 
 export class Presenter {
   constructor({ toggle, fullscreen, onChange = () => {} }) {
     this.toggleButton = toggle;
     this.onChange = onChange;
+    // A link drawn after the last toggle (a page's own, marked data-carry-presenter)
+    // still carries the mode: its address is brought up to date as it is followed.
+    for (const type of ['click', 'auxclick', 'contextmenu']) {
+      document.addEventListener(type, (event) => {
+        const link = event.target instanceof Element ? event.target.closest(CARRIED_LINKS) : null;
+        if (link) carryPresenter(link, this.on);
+      }, { capture: true });
+    }
     toggle.addEventListener('click', () => {
       this.toggle();
       toggle.blur(); // the keys go back to the page
@@ -51,6 +79,7 @@ export class Presenter {
   set(on) {
     document.documentElement.classList.toggle('presenter', on);
     this.toggleButton.setAttribute('aria-pressed', String(on));
+    document.querySelectorAll(CARRIED_LINKS).forEach((link) => carryPresenter(link, on));
   }
 }
 
