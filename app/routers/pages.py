@@ -21,6 +21,7 @@ from app.schemas.meta import OptimizerInfo
 from app.settings import settings
 from engine import PRESETS
 from engine.optimizers import OPTIMIZERS
+from engine.schedules import SCHEDULES
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=settings.templates_dir)
@@ -35,8 +36,8 @@ class NavLink:
     title: str
 
 
-# The header's links, in order. A page joins this list when its route exists
-# (Optimizers, Schedules and Init come next); nothing here may point at a 404.
+# The header's links, in order (the landing page has a card for each); nothing here may
+# point at a 404.
 NAV = [
     NavLink("home", "/", "Home"),
     NavLink("graph", "/graph", "Graph"),
@@ -64,8 +65,20 @@ def page(request: Request, template: str, context: Callable[[], dict]) -> Respon
     return payload.response(request.headers)
 
 
+def in_sentence(title: str) -> str:
+    """A title as it reads mid-sentence: "Exponential" → "exponential"; a name such as NewBOB stays."""
+    return title[0].lower() + title[1:] if title[1:] == title[1:].lower() else title
+
+
 def home_context() -> dict:
-    return {"page": "home", "presets": preset_list()}
+    """The landing page's cards name what each page offers from the registries themselves."""
+    return {
+        "page": "home",
+        "presets": preset_list(),
+        "optimizers": [o.title for o in OPTIMIZERS.values()],
+        "schedules": [in_sentence(s.title) for s in SCHEDULES.values() if s.id != "constant"],
+        "scenario_count": len(SCENARIOS),
+    }
 
 
 def graph_context() -> dict:

@@ -22,4 +22,5 @@ window.SwaggerUIBundle({
   // Swagger UI would otherwise ask validator.swagger.io about a schema served from any
   // host but localhost: a request leaving the server, refused by the policy anyway.
   validatorUrl: null,
+  onComplete() { document.body.dataset.state = 'ready'; }, // the operations are drawn: a hook for tests
 });
