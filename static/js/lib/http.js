@@ -11,9 +11,16 @@ export class RequestError extends Error {
   }
 }
 
-/** The RequestError for a failed response, from its JSON body when it has one. */
+/**
+ * The RequestError for a failed response, from its JSON body when it has one. A request
+ * the page cancels while the body is read stays an AbortError (see isAbort), so the page
+ * ignores it rather than showing an error for a request it no longer wants.
+ */
 export async function errorFrom(response) {
-  const payload = await response.json().catch(() => null);
+  const payload = await response.json().catch((error) => {
+    if (isAbort(error)) throw error;
+    return null;
+  });
   return new RequestError(payload?.detail, response.status);
 }
 

@@ -1,7 +1,8 @@
 // A hyperparameter's control, built from the registry's metadata (GET /api/optimizers,
 // /api/schedules, /api/inits): a slider (log scale where the metadata says so) and a
 // box holding the exact value in the parameter's own units. A bool is a checkbox, a
-// list a box of numbers separated by "|".
+// list a box of numbers separated by "|". A value the box cannot take is refused with
+// the reason written beside it ("lr must be between 0 and 10"), not only in a tooltip.
 //
 //   const control = paramControl(param, value, (value) => …, { run: 'Adam' });
 //   container.append(control.el);   control.set(0.01);
@@ -49,6 +50,16 @@ export function parseParam(param, text) {
   return value;
 }
 
+/** Why `text` is not a value of the param (for a value parseParam refuses). */
+export function paramProblem(param, text) {
+  if (param.kind === 'list') return `${param.name} must be numbers separated by |`;
+  const range = `between ${fmt(param.min)} and ${fmt(param.max)}`;
+  const value = Number(text);
+  if (String(text).trim() === '' || !Number.isFinite(value)) return `${param.name} must be a number ${range}`;
+  if (param.kind === 'int' && !Number.isInteger(value)) return `${param.name} must be a whole number ${range}`;
+  return `${param.name} must be ${range}`;
+}
+
 export function formatParam(param, value) {
   if (param.kind === 'list') return value.join('|');
   if (param.kind === 'bool') return value ? 'true' : 'false';
@@ -62,8 +73,9 @@ function number(value) {
 
 /**
  * The control of one param. onInput(value) fires as the user moves the slider or types
- * a valid value (an invalid one marks the box and fires nothing). dataset: attributes
- * for the typed box (e.g. {run: label} gives data-run), which the slider does not carry.
+ * a valid value (an invalid one marks the box, says why in a line below it, and fires
+ * nothing). dataset: attributes for the typed box (e.g. {run: label} gives data-run),
+ * which the slider does not carry.
  */
 export function paramControl(param, value, onInput, dataset = {}) {
   const data = Object.fromEntries(Object.entries(dataset).map(([k, v]) => [`data-${k}`, v]));
@@ -80,6 +92,17 @@ export function paramControl(param, value, onInput, dataset = {}) {
     'aria-label': `${param.name}: ${param.description}`, spellcheck: 'false',
   });
   box.value = formatParam(param, value);
+  const problem = h('span', { id: `${id}-problem`, class: 'param-problem', 'aria-live': 'polite', hidden: true });
+  const showProblem = (text) => {
+    const invalid = text !== null;
+    box.classList.toggle('invalid', invalid);
+    box.setAttribute('aria-invalid', String(invalid));
+    if (invalid) box.setAttribute('aria-describedby', problem.id);
+    else box.removeAttribute('aria-describedby');
+    box.title = text ?? '';
+    problem.textContent = text ?? '';
+    problem.hidden = !invalid;
+  };
   let slider = null;
   let scale = null;
   if (param.kind !== 'list') {
@@ -89,23 +112,23 @@ export function paramControl(param, value, onInput, dataset = {}) {
     slider.addEventListener('input', () => {
       const v = tidy(param, scale.toValue(Number(slider.value)));
       box.value = formatParam(param, v);
-      box.classList.remove('invalid');
+      showProblem(null);
       onInput(v);
     });
   }
   box.addEventListener('input', () => {
     const v = parseParam(param, box.value);
-    box.classList.toggle('invalid', v === null);
-    box.title = v === null ? `${param.name} must be ${param.kind === 'list' ? 'numbers separated by |' : `between ${fmt(param.min)} and ${fmt(param.max)}`}` : '';
+    showProblem(v === null ? paramProblem(param, box.value) : null);
     if (v === null) return;
     if (slider) slider.value = scale.toPosition(v);
     onInput(v);
   });
-  const el = h('div', { class: `param${param.scale === 'log' ? ' param-log' : ''}` }, label, slider, box);
+  const el = h('div', { class: `param${param.scale === 'log' ? ' param-log' : ''}` }, label, slider, box, problem);
   return {
     el,
     set(v) {
       box.value = formatParam(param, v);
+      showProblem(null);
       if (slider) slider.value = scale.toPosition(v);
     },
   };
