@@ -20,7 +20,10 @@ const presets = JSON.parse($('#presets-data').textContent);
 const optimizers = JSON.parse($('#optimizers-data').textContent);
 const state = new PageState(presets, optimizers);
 const LINK_NAMES_STEP = new URLSearchParams(window.location.search).has('step'); // before the page writes its own
-const session = { trace: null, run: null }; // the last good trace; the latest run's AbortController
+// The trace on screen; the program's own pass (iteration 0); the latest request's AbortController,
+// and that controller again while it is a training request; a token while run() is under way;
+// the number of the latest operation (only the latest one sets <body data-run>).
+const session = { trace: null, base: null, run: null, training: null, loading: null, op: 0 };
 
 const ui = {
   preset: $('[data-testid=preset]'),
@@ -104,14 +107,25 @@ function showGraph(trace) {
  * stream. A bad program leaves the last good graph, its step and its badge on screen.
  * A newer run cancels this one (its requests are aborted).
  */
-async function run({ fromURL = false } = {}) {
+async function run(options = {}) {
+  const token = {};
+  session.loading = token;
+  try {
+    await runProgram(options);
+  } finally {
+    if (session.loading === token) session.loading = null;
+  }
+}
+
+async function runProgram({ fromURL = false } = {}) {
   const source = fromURL ? state.source : state.sourceFor(view.editor.value);
   const targetStep = fromURL ? state.step : 0;
   if (!fromURL) state.iteration = 0; // a new program starts from its own values
   session.run?.abort();
   const { signal } = (session.run = new AbortController());
   // <body data-run="running|done|error">: done once the gradient check is back (a hook for tests).
-  const mark = (phase) => { document.body.dataset.run = phase; };
+  const op = ++session.op;
+  const mark = (phase) => { if (session.op === op) document.body.dataset.run = phase; };
   mark('running');
   player.pause();
   let trace = null;
@@ -125,6 +139,7 @@ async function run({ fromURL = false } = {}) {
       if (event === 'done' && trace) {
         // The whole trace is here (the layout needs every label): draw it and go to the step.
         session.trace = trace;
+        session.base = trace;
         state.setSource(source);
         view.editor.clearError();
         view.badge.pending();
@@ -160,8 +175,13 @@ async function run({ fromURL = false } = {}) {
     await train(state.iteration, { step: fromURL && LINK_NAMES_STEP ? targetStep : null });
     return;
   }
-  training.show({ iteration: 0, losses: [trace.result.loss], lr: [], updates: {}, status: 'max_steps' });
-  mark('done');
+  await training.show(iterationZero(trace));
+  if (!signal.aborted) mark('done');
+}
+
+/** Training's result for the program as written: no update yet, one loss. */
+function iterationZero(trace) {
+  return { iteration: 0, losses: [trace.result.loss], lr: [], updates: {}, status: 'max_steps' };
 }
 
 /** The trace document of POST /api/graph/trace (or /train's `trace`) as a Trace. */
@@ -179,8 +199,13 @@ function traceOf(doc) {
  */
 async function train(iterations, { step = null } = {}) {
   session.run?.abort();
-  const { signal } = (session.run = new AbortController());
-  document.body.dataset.run = 'running';
+  const controller = new AbortController();
+  const { signal } = controller;
+  session.run = controller;
+  session.training = controller;
+  const op = ++session.op;
+  const mark = (phase) => { if (session.op === op) document.body.dataset.run = phase; };
+  mark('running');
   player.pause();
   try {
     const result = await postJSON('/api/graph/train', {
@@ -194,20 +219,64 @@ async function train(iterations, { step = null } = {}) {
     showGraph(trace);
     show(step ?? trace.length);
     await training.show(result);
-    document.body.dataset.run = 'done';
+    mark('done');
   } catch (error) {
     if (isAbort(error) || signal.aborted) return;
     const detail = error instanceof RequestError ? error.detail : { message: String(error) };
     view.editor.showError(detail, 'Training stopped; the graph shown is the last pass.');
-    document.body.dataset.run = 'error';
+    mark('error');
+  } finally {
+    if (session.training === controller) session.training = null;
   }
 }
 
+/**
+ * Back to iteration 0: the program's own pass, fully revealed, and a loss history of one
+ * point. A training request still under way is dropped. Before the program's first pass
+ * has arrived there is nothing to show yet: run() shows iteration 0 when it is done.
+ */
+async function startOver() {
+  const pending = session.training;
+  if (pending) {
+    session.training = null;
+    pending.abort();
+  }
+  state.iteration = 0;
+  state.save();
+  if (!session.base || (session.loading && !pending)) return;
+  const op = ++session.op;
+  document.body.dataset.run = 'running';
+  player.pause();
+  session.trace = session.base;
+  showGraph(session.base);
+  show(session.base.length);
+  await training.show(iterationZero(session.base));
+  if (session.op === op) document.body.dataset.run = 'done';
+}
+
+/**
+ * The optimizer or a hyperparameter changed. Iterations on screen were made with the old
+ * settings, and a link must reopen what is on screen, so training starts over, visibly.
+ */
+function settingsChanged(what) {
+  if (state.iteration > 0 || session.training) {
+    startOver();
+    training.notice(`${what}: training starts over from the program's values.`);
+  }
+  state.save();
+}
+
 const training = new TrainingPanel($('[data-component=training]'), optimizers, state, {
-  onTrain: (iterations) => train(iterations),
-  onChange: () => state.save(),
+  onTrain: (iterations) => {
+    training.notice(null);
+    if (iterations === 0) startOver();
+    else train(iterations);
+  },
+  onChange: settingsChanged,
 });
-if (state.iteration > 0 || new URLSearchParams(window.location.search).has('optimizer')) {
+// A link that names training (an optimizer, a hyperparameter, an iteration) opens its panel.
+if (state.iteration > 0 || new URLSearchParams(window.location.search).has('optimizer')
+  || Object.keys(state.hyper).length > 0) {
   $('[data-component=training]').open = true;
 }
 

@@ -2,7 +2,10 @@
 // params one iteration (or 10, 100) at a time. The server recomputes iteration N from
 // the program's initial values (POST /api/graph/train), so the URL's &iteration=N always
 // shows the same numbers; the stepper then shows that pass, fully revealed. The last
-// update is written out on each param: w ← w − η·∂L/∂w for SGD, before → after otherwise.
+// update is written out on each param: w ← w − η·∂loss/∂w for SGD (the output's own
+// name), before → after otherwise. Iterations already shown were made with the settings
+// of the moment, so changing the optimizer or a hyperparameter is a new run: the page
+// starts over from the program's values and the panel says so.
 
 import { h, replace } from '../lib/dom.js';
 import { fmt, term } from '../lib/format.js';
@@ -14,7 +17,8 @@ const SHOWN = 4; // numbers of a param's update written out (a matrix shows its 
 export class TrainingPanel {
   /**
    * optimizers: GET /api/optimizers; state: the page state (optimizer, hyper, iteration);
-   * onTrain(iterations): the page trains and calls show(result).
+   * onTrain(iterations): the page trains and calls show(result); onChange(what): the
+   * optimizer or a hyperparameter changed, `what` says which ("η (lr) changed").
    */
   constructor(el, optimizers, state, { onTrain, onChange }) {
     this.el = el;
@@ -29,13 +33,14 @@ export class TrainingPanel {
     this.update = el.querySelector('[data-testid=last-update]');
     this.plot = el.querySelector('[data-testid=loss-history]');
     this.status = el.querySelector('.train-status');
+    this.noticeEl = el.querySelector('[data-testid=train-notice]');
     replace(this.pick, optimizers.map((o) => h('option', { value: o.id }, o.title)));
     this.pick.value = state.optimizer;
     this.pick.addEventListener('change', () => {
       state.optimizer = this.pick.value;
       state.hyper = {};
       this.renderParams();
-      this.onChange();
+      this.onChange(`optimizer changed to ${this.optimizer.title}`);
     });
     for (const button of el.querySelectorAll('[data-train]')) {
       const n = Number(button.dataset.train);
@@ -54,8 +59,14 @@ export class TrainingPanel {
     const opt = this.optimizer;
     replace(this.params, opt.params.map((p) => paramControl(p, this.state.hyper[p.name] ?? p.default, (value) => {
       this.state.hyper[p.name] = value;
-      this.onChange();
+      this.onChange(`${paramName(p)} changed`);
     }, { train: opt.id }).el));
+  }
+
+  /** A line under the buttons that says what the page just did on its own (null: none). */
+  notice(text) {
+    this.noticeEl.textContent = text ?? '';
+    this.noticeEl.hidden = !text;
   }
 
   /**
@@ -65,6 +76,7 @@ export class TrainingPanel {
    */
   async show(result) {
     this.counter.textContent = String(result.iteration);
+    if (result.iteration > 0) this.notice(null);
     this.status.textContent = result.status === 'diverged' ? `diverged at iteration ${result.iteration + 1}: stopped` : '';
     this.showUpdate(result);
     this.pending = this.el.open ? null : result;
@@ -95,9 +107,11 @@ export class TrainingPanel {
     }
     const sgd = this.state.optimizer === 'sgd';
     const eta = result.lr.at(-1);
+    const graph = result.trace?.graph;
+    const L = !graph || graph.seeded_with_ones ? 'L' : graph.output; // L = sum(output) when it is not a scalar
     replace(this.update,
       h('p', { class: 'muted' }, sgd
-        ? `Update ${result.iteration}: w ← w − η·∂L/∂w with η = ${fmt(eta)}`
+        ? `Update ${result.iteration}: w ← w − η·∂${L}/∂w with η = ${fmt(eta)}`
         : `Update ${result.iteration} by ${this.optimizer.title} (its own rule; η = ${fmt(eta)}): before → after`),
       h('ul', {}, entries.map(([name, u]) => {
         const before = [u.before].flat(Infinity).slice(0, SHOWN);
@@ -110,4 +124,11 @@ export class TrainingPanel {
         return h('li', { 'data-update': name }, h('b', {}, name), ': ', text, more);
       })));
   }
+}
+
+/** "η (lr)": a hyperparameter by the lecture's symbol where its description starts or ends with one. */
+function paramName(param) {
+  const description = param.description ?? '';
+  const symbol = /^([^\s,]{1,4}),/.exec(description)?.[1] ?? /\s([α-ωΑ-Ω])$/.exec(description)?.[1];
+  return symbol ? `${symbol} (${param.name})` : param.name;
 }
