@@ -5,14 +5,13 @@ hang; the budget and limit findings of issue 12, each through the real app."""
 from __future__ import annotations
 
 import json
-import tracemalloc
 
 import pytest
 
 import engine.budget as budget_module
 from engine.layout import MAX_DUMMIES
 from tests.contract import parse_sse
-from tests.fuzz.checks import cpu_budget
+from tests.fuzz.checks import cpu_budget, memory_budget
 
 # (program, words in the message, line, column)
 PROGRAMS = {
@@ -244,18 +243,13 @@ def broadcast_matmul(n: int) -> str:
 def test_a_broadcast_matmul_is_refused_before_its_work_in_milliseconds_and_megabytes(client, endpoint):
     """At n = 464 it once took 3.5–4.8 s of CPU and +1.5 GB before its cpu_time 422; n = 1,000
     would have needed about 16 GB: the VJP's batched product counts against max_elements."""
-    tracemalloc.start()
-    try:
-        with cpu_budget(endpoint, budget=0.25):  # the two 10⁶-number leaves are drawn first
-            r, stream = send_program(client, endpoint, broadcast_matmul(1000))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    # the two 10⁶-number leaves (16 MB) are drawn first
+    with memory_budget(endpoint, budget=50 * 2**20), cpu_budget(endpoint, budget=0.25):
+        r, stream = send_program(client, endpoint, broadcast_matmul(1000))
     assert r.status_code == 422, r.text[:300]
     detail = answer(r, stream)
     assert detail["limit"] == "max_elements" and (detail["line"], detail["column"]) == (3, 5), detail
     assert "(1000, 1000, 1, 1000)" in detail["message"] and "1,000,000,000 elements" in detail["message"], detail
-    assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MB"  # the leaves are 16 MB
 
 
 @pytest.mark.parametrize("program, shape", [

@@ -16,11 +16,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from engine.runner import CONVERGED, DIVERGED, MAX, STALLED
 from tests.fuzz import strategies as fz
 from tests.fuzz.checks import check_json_answer, check_stream_answer, cpu_budget, memory_budget
 from tests.fuzz.test_program_fuzz import PROGRAM_FINDINGS
 
 JSON = {"content-type": "application/json"}
+STATUSES = (CONVERGED, DIVERGED, STALLED, MAX)
 GRAPH_ENDPOINTS = ["POST /api/graph/trace", "POST /api/graph/gradcheck", "POST /api/graph/trace/stream",
                    "GET /api/graph/trace/stream", "POST /api/graph/train"]
 RACE_ENDPOINTS = ["POST /api/optimize", "POST /api/optimize/stream", "GET /api/optimize/stream"]
@@ -82,7 +84,7 @@ def check_graph_answer(endpoint: str, response):
         assert_numbers(body["losses"], "losses")
         assert_numbers(body["lr"], "lr")
         assert body["iteration"] == len(body["losses"]) - 1
-        assert body["status"] in ("converged", "diverged", "max_steps"), body["status"]
+        assert body["status"] in STATUSES, body["status"]
         for name, update in body["updates"].items():
             assert_numbers([update["before"], update["grad"], update["after"]], f"update of {name}")
         assert_numbers(body["trace"]["loss"], "trained loss")
@@ -194,7 +196,7 @@ def check_race(client, endpoint: str, body) -> None:
         for run in answer["runs"]:
             assert_numbers(run["points"], f"points of {run['label']}")
             assert_numbers(run["lr"], f"lr of {run['label']}")
-            assert run["status"] in ("converged", "diverged", "max_steps"), run["status"]
+            assert run["status"] in STATUSES, run["status"]
     else:
         for name, data in answer:
             if name == "step":
