@@ -50,3 +50,36 @@ MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's
 MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf
 GRADCHECK_CPU_SECONDS = 1.0  # the most of its request's cpu_time the finite differences use (then fewer are sampled)
 MAX_BODY_BYTES = 1_000_000  # max_body_bytes: a request body (413, refused before it is read whole)
+
+# Every limit by the name its 422 gives, as GET /api/limits serves it: the pages read their
+# bounds from there, never from a copy.
+LIMITS = {
+    "max_program_chars": MAX_PROGRAM_CHARS,
+    "max_nodes": MAX_NODES,
+    "max_elements": MAX_ELEMENTS,
+    "max_total_elements": MAX_TOTAL_ELEMENTS,
+    "max_trace_elements": MAX_TRACE_ELEMENTS,
+    "max_dimensions": MAX_DIMENSIONS,
+    "cpu_time": MAX_CPU_SECONDS,
+    "n": MAX_GRID_N,
+    "steps": MAX_STEPS,
+    "runs": MAX_RUNS,
+    "start": MAX_COORDINATE,
+    "noise.std": MAX_NOISE_STD,
+    "axes.values": MAX_AXIS_VALUES,
+    "sweep_cell_steps": MAX_SWEEP_CELL_STEPS,
+    "lr": MAX_LR,
+    "params": MAX_PARAMS,
+    "list": MAX_LIST,
+    "seed": MAX_SEED,
+    "max_recorded_numbers": MAX_RECORDED_NUMBERS,
+    "gain": MAX_INIT_SCALE,
+    "depth": MAX_DEPTH,
+    "width": MAX_INIT_WIDTH,
+    "samples": MAX_INIT_SAMPLES,
+    "max_init_elements": MAX_INIT_ELEMENTS,
+    "histograms": MAX_HISTOGRAMS,
+    "name_chars": MAX_NAME_CHARS,
+    "request": MAX_REQUEST_CHARS,
+    "max_body_bytes": MAX_BODY_BYTES,
+}

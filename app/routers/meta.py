@@ -1,4 +1,4 @@
-"""Health, the lecture's preset graphs, and the registries' metadata (optimizers,
+"""Health, the input limits, the lecture's preset graphs, and the registries' metadata (optimizers,
 schedules, inits): titles, formulas, citations and each hyperparameter's range and
 slider scale, which build the pages' menus and sliders.
 
@@ -15,6 +15,7 @@ from app.responses import validated
 from app.schemas.meta import Health, InitInfo, OptimizerInfo, Preset, ScheduleInfo
 from app.settings import settings
 from engine.inits import INITS
+from engine.limits import LIMITS
 from engine.optimizers import OPTIMIZERS
 from engine.presets import PRESETS
 from engine.schedules import SCHEDULES
@@ -25,6 +26,12 @@ router = APIRouter(prefix="/api", tags=["meta"])
 @router.get("/health", response_model=Health)
 async def health() -> dict:
     return {"status": "ok", "version": settings.version}
+
+
+@router.get("/limits", response_model=dict[str, int | float])
+async def limits(http: Request) -> Response:
+    """Every input limit the server enforces, by the name its 422 gives (engine.limits.LIMITS)."""
+    return await cached(http.headers, key("limits"), lambda: validated(dict[str, int | float], LIMITS))
 
 
 @router.get("/presets", response_model=list[Preset])
