@@ -52,9 +52,18 @@ export class SchedulePanels {
     });
   }
 
-  /** Bring the selected card into view (after a key press picked it). */
+  /**
+   * Bring a card into view within the list's own scroll box, never by scrolling the page:
+   * where the list is part of the page (a phone), opening it must not jump past the charts.
+   */
   reveal(id) {
-    this.cards.get(id)?.card.scrollIntoView({ block: 'nearest' });
+    const card = this.cards.get(id)?.card;
+    const box = card && scrollBox(card);
+    if (!box) return;
+    const c = card.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    if (c.top < b.top) box.scrollTop -= b.top - c.top;
+    else if (c.bottom > b.bottom) box.scrollTop += Math.min(c.bottom - b.bottom, c.top - b.top);
   }
 
   /** Put values into a schedule's controls (after a reset to the defaults). */
@@ -68,4 +77,13 @@ export class SchedulePanels {
     error.hidden = !message;
     replace(error, message ? `${message} — the chart keeps the last curve that worked.` : null);
   }
+}
+
+/** The nearest ancestor of `el` that scrolls by itself (not the page), or null. */
+function scrollBox(el) {
+  for (let node = el.parentElement; node && node !== document.body; node = node.parentElement) {
+    const { overflowY } = getComputedStyle(node);
+    if ((overflowY === 'auto' || overflowY === 'scroll') && node.scrollHeight > node.clientHeight) return node;
+  }
+  return null;
 }
