@@ -6,7 +6,7 @@
 // within a few float steps of one value) is said in words instead of ticks.
 
 import { fmt } from '../lib/format.js';
-import { react } from '../lib/plot.js';
+import { react, theme } from '../lib/plot.js';
 
 // Below this spread relative to its size, Plotly's tick labels run to 10+ digits and overlap.
 const NARROW = 1e-4;
@@ -56,10 +56,14 @@ export class HistogramPlot {
       layout[`yaxis${n}`] = { rangemode: 'tozero', tickformat: '.0%', nticks: 4, ...(i % columns ? { showticklabels: false } : {}) };
       note(n, `layer ${hist.index}${power ? `, ×10${superscript(power)}` : ''}`, 1.02, 'bottom');
       if (empty) note(n, `all ${total} values<br>overflowed float64`, 0.5, 'middle');
-      else if (hist.nonfinite) note(n, `+ ${hist.nonfinite} of ${total}<br>overflowed float64`, 0.98, 'top');
+      else if (hist.nonfinite) {
+        note(n, `+ ${hist.nonfinite} overflowed`, 1, 'top');
+        // headroom for that line above the bars
+        layout[`yaxis${n}`].range = [0, 1.3 * Math.max(...hist.counts) / total];
+      }
       if (narrow) {
         note(n, `≈ ${fmt((lo + hi) / 2, 7)}<br>spread ${fmt(hi - lo, 2)}`, -0.02, 'top');
-        layout.margin.b = 44; // two lines where the tick labels would be
+        layout.margin.b = Math.round(2.8 * theme().size); // two lines where the tick labels would be
       }
       // a narrow bin's edges in full (every digit tells them apart); else as the page writes numbers
       const edge = narrow ? (v) => String(v).replace('-', '−') : (v) => fmt(v);

@@ -56,10 +56,12 @@ export class LayerPlot {
       marker: { size: 5 },
       hovertemplate: `${q.label} = %{y:.4g}<extra>layer %{x}</extra>`,
     }));
-    // Decades only (Plotly's 2s and 5s between them crowd a projector), at most about eight labels.
+    // Decades only (Plotly's 2s and 5s between them crowd a projector), as many labels as fit
+    // the chart's height (a label about every two lines of type), at most eight.
     const positive = traces.flatMap((t) => t.y).filter((v) => v > 0);
     const decades = positive.length ? Math.log10(Math.max(...positive) / Math.min(...positive)) : 0;
-    const dtick = Math.max(1, Math.ceil(decades / 8));
+    const labels = Math.min(8, Math.max(2, Math.floor((this.el.clientHeight - 90) / (2.4 * theme().size))));
+    const dtick = Math.max(1, Math.ceil(decades / labels));
     traces[0].hovertemplate = `${QUANTITIES[0].label} = %{y:.4g}, mean %{customdata[0]}<extra>layer %{x}</extra>`;
     await react(this.el, traces, {
       xaxis: { title: { text: 'layer l (1 = nearest the input)' }, range: [0.5, layers.length + 0.5], zeroline: false },
