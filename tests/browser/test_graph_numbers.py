@@ -34,14 +34,13 @@ def test_deep_linear_gradient_reads_1024_everywhere(page, app_url):
     assert numbers(cells(page, f"{PANEL} .eq.total >> nth=0 >> td")) == trace["grads"]["x"]
     assert "∂loss" in arriving.inner_text()
 
-    # The leaf table: the row of ∂loss/∂x, its gradient column; and every W's 512s.
+    # The leaves' gradients: the row of ∂loss/∂x, its gradient; and every W's 512s.
     rows = page.eval_on_selector_all(
-        f"{PANEL} table.summary > tbody > tr",
-        """rows => rows.map(r => {
-             const cells = r.querySelectorAll(':scope > td');
-             const frac = [...cells[0].querySelector('.frac').children].map(c => c.textContent).join('/');
-             return [frac, [...cells[2].querySelectorAll('td')].map(td => td.textContent)];
-           })""",
+        f"{PANEL} .leaves [data-leaf]",
+        """rows => rows.map(r => [
+             [...r.querySelector('.leaf-name .frac').children].map(c => c.textContent).join('/'),
+             [...r.querySelectorAll('.leaf-grad td')].map(td => td.textContent),
+           ])""",
     )
     table = {frac: texts for frac, texts in rows}
     assert numbers(table["∂loss/∂x"]) == trace["grads"]["x"]

@@ -206,12 +206,13 @@ export class ChainRulePanel {
       h('p', { class: 'muted' }, 'Output ', v(trace.output), ' = ',
         h('span', { class: 'num value' }, fmt(trace.result.loss)),
         trace.graph.seeded_with_ones ? ' (summed)' : '', '. Gradients of the leaves:'),
-      h('table', { class: 'summary' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'leaf'), h('th', {}, 'value'), h('th', {}, 'gradient'))),
-        h('tbody', {}, leaves.map(([id, grad]) => h('tr', {},
-          h('td', {}, frac(v(L), nameEl(trace, id, { operand: true }))),
-          h('td', {}, renderTensor(trace.value(id), { role: 'value' })),
-          h('td', {}, renderTensor(grad, { role: 'grad' })))))),
+      // One row per leaf; its value and gradient sit side by side where they fit, else one under the other.
+      h('ul', { class: 'leaves' }, leaves.map(([id, grad]) => h('li', { 'data-leaf': id },
+        h('span', { class: 'leaf-name' }, frac(v(L), nameEl(trace, id, { operand: true }))),
+        h('span', { class: 'leaf-part leaf-value' }, h('span', { class: 'caption' }, 'value'),
+          renderTensor(trace.value(id), { role: 'value' })),
+        h('span', { class: 'leaf-part leaf-grad' }, h('span', { class: 'caption' }, 'gradient'),
+          renderTensor(grad, { role: 'grad' }))))),
     ];
   }
 }

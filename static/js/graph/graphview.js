@@ -17,9 +17,15 @@ const STUB = 84; // the output's outgoing arrow
 const MIN_GAP = 88; // clear space between columns
 const LABEL_SIZE = 17;
 const BADGE_SIZE = 14;
+// Labels are 17 px at scale 1. A graph that would need less than the minimum scrolls in
+// its box instead (the current node kept in view): on a projector and on a phone the
+// numbers must stay readable, on a laptop a wider view of the graph is worth smaller type.
 const MIN_SCALE = 0.5;
+const MIN_SCALE_PRESENTER = 0.75;
+const MIN_SCALE_STACKED = 0.7;
 const MAX_SCALE = 1.5;
 const MAX_SCALE_PRESENTER = 2.2;
+const STACKED = '(max-width: 980px)'; // graph.css stacks the page's panes below this width
 
 function textWidth(text, size) {
   return [...text].length * size * 0.56;
@@ -239,14 +245,20 @@ export class GraphView {
     return { g, bottom: gradY + 6 };
   }
 
-  /** Size the drawing to its container: fit, but never tiny nor huge. */
+  /**
+   * Size the drawing to its container: fit, but never tiny nor huge. Stacked (a phone),
+   * the page scrolls down, so only the width counts and the box takes the drawing's height.
+   */
   fit() {
     if (!this.svg) return;
+    const stacked = window.matchMedia(STACKED).matches;
+    const presenter = document.documentElement.classList.contains('presenter');
     const w = this.el.clientWidth - 16;
-    const h = this.el.clientHeight - 16;
+    const h = stacked ? Infinity : this.el.clientHeight - 16;
     if (w <= 0 || h <= 0) return;
-    const max = document.documentElement.classList.contains('presenter') ? MAX_SCALE_PRESENTER : MAX_SCALE;
-    const scale = Math.max(MIN_SCALE, Math.min(max, w / this.box.w, h / this.box.h));
+    const max = presenter ? MAX_SCALE_PRESENTER : MAX_SCALE;
+    const min = Math.max(MIN_SCALE, presenter ? MIN_SCALE_PRESENTER : 0, stacked ? MIN_SCALE_STACKED : 0);
+    const scale = Math.max(min, Math.min(max, w / this.box.w, h / this.box.h));
     this.svg.setAttribute('width', String(Math.floor(this.box.w * scale)));
     this.svg.setAttribute('height', String(Math.floor(this.box.h * scale)));
   }
