@@ -91,11 +91,12 @@ class PageLog:
             self.foreign_requests.append(request.url)
 
     def on_request_failed(self, request) -> None:
-        # An event stream the page read to its end chunk by chunk is sometimes logged by
-        # Chromium as aborted, and a page aborts a stream a newer request replaces: neither
-        # is a failure. A stream cut short by the server fails differently
-        # (ERR_INCOMPLETE_CHUNKED_ENCODING), and its status is checked in on_response.
-        if request.failure == "net::ERR_ABORTED" and request in self.streams:
+        # ERR_ABORTED is the browser's side hanging up, never the server's: a page aborts
+        # its own fetch (a race stream, a request) that a newer one replaces, before or
+        # after the answer began, and Chromium sometimes logs an event stream read to its
+        # end as aborted. Neither is a failure. A server that fails shows otherwise (its
+        # status in on_response; a stream cut short is ERR_INCOMPLETE_CHUNKED_ENCODING).
+        if request.failure == "net::ERR_ABORTED" and (request.resource_type == "fetch" or request in self.streams):
             return
         self.failed_requests.append(f"{request.url} {request.failure}")
 
@@ -130,9 +131,13 @@ def with_csp(route) -> None:
     route.fulfill(response=response, headers=headers)
 
 
-@pytest.fixture
-def page(browser, app_url: str, page_log: PageLog):
-    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+# A student's phone (DESIGN: "students' phones"), for the tests that check every page at its width.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def recorded_page(browser, app_url: str, page_log: PageLog, **context_options):
+    """A page in a new context (the projector's viewport unless told), served under the CSP, its problems recorded."""
+    context = browser.new_context(**{"viewport": VIEWPORT, **context_options}, base_url=app_url)
     context.route(lambda url: not urlsplit(url).path.startswith(("/api/", "/static/", "/vendor/")), with_csp)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -141,6 +146,21 @@ def page(browser, app_url: str, page_log: PageLog):
     page.on("requestfailed", page_log.on_request_failed)
     page.on("request", page_log.on_request)
     page.on("response", page_log.on_response)
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url: str, page_log: PageLog):
+    page = recorded_page(browser, app_url, page_log)
     yield page
-    context.close()
+    page.context.close()
+    assert page_log.problems() == [], "the page had problems:\n" + "\n".join(page_log.problems())
+
+
+@pytest.fixture
+def phone_page(browser, app_url: str, page_log: PageLog):
+    """`page` on a 390 × 844 phone (a mobile, touch, 2× context)."""
+    page = recorded_page(browser, app_url, page_log, **PHONE)
+    yield page
+    page.context.close()
     assert page_log.problems() == [], "the page had problems:\n" + "\n".join(page_log.problems())

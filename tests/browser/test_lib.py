@@ -202,16 +202,19 @@ def test_a_good_url_shows_no_notice_and_the_shortcuts_are_listed(page):
         assert shortcut in hint
 
 
-def test_every_page_has_the_presenter_toggle(page):
+def test_every_page_has_the_presenter_toggle_and_a_demo_card_carries_it(page):
     page.goto("/")
     page.click("[data-testid=presenter-toggle]")
     assert "presenter" in page.get_attribute("html", "class")
     assert page.url.endswith("/?presenter=1")
+    assert page.get_attribute("[data-testid=demo-colah]", "href") == "/graph?preset=colah&presenter=1"
     page.click("[data-testid=demo-colah]")
     wait_run(page)
-    assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "false"
-    page.goto("/?presenter=1")
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "true"
+    assert parse_qs(urlsplit(page.url).query)["presenter"] == ["1"]
+    page.goto("/")
+    assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "false"
+    assert page.get_attribute("[data-testid=demo-colah]", "href") == "/graph?preset=colah"
 
 
 def test_http_helpers_return_json_and_throw_the_apis_error_detail(page, page_log):
@@ -229,3 +232,97 @@ def test_http_helpers_return_json_and_throw_the_apis_error_detail(page, page_log
       }
     }""")
     assert result == {"ids": list(PRESETS), "error": True, "status": 422, "line": 2, "message": True}
+
+
+LR = {"name": "lr", "default": 0.01, "min": 0, "max": 10, "kind": "float", "scale": "log",
+      "slider_min": 1e-5, "slider_max": 10, "description": "learning rate η"}
+STEPS = {"name": "steps", "default": 500, "min": 1, "max": 10000, "kind": "int", "scale": "linear", "description": "steps"}
+
+CONTROLS = """async ([params]) => {
+  const { paramControl } = await import('/static/js/lib/params.js');
+  window.seen = [];
+  const main = document.querySelector('main');
+  for (const param of params) {
+    const control = paramControl(param, param.default, (value) => window.seen.push([param.name, value]), { run: 'SGD' });
+    control.el.dataset.control = param.name;
+    main.prepend(control.el);
+  }
+}"""
+
+
+def test_a_refused_parameter_says_why_beside_its_box_not_only_in_a_tooltip(page):
+    page.goto("/")
+    page.evaluate(CONTROLS, [[LR, STEPS]])
+    lr = page.locator("[data-control=lr]")
+    problem = lr.locator(".param-problem")
+    assert problem.is_hidden()
+    for typed, why in (("20", "lr must be between 0 and 10"), ("-1", "lr must be between 0 and 10"),
+                       ("fast", "lr must be a number between 0 and 10")):
+        lr.locator("input[data-run=SGD][data-param=lr]").fill(typed)
+        assert problem.is_visible() and problem.inner_text() == why, typed
+        assert lr.locator("input[data-param=lr]").get_attribute("aria-invalid") == "true"
+    # Beside the box: the line sits right under it, inside the control.
+    box, line = lr.locator("input[data-param=lr]").bounding_box(), problem.bounding_box()
+    assert 0 <= line["y"] - (box["y"] + box["height"]) < 12
+    steps = page.locator("[data-control=steps]")
+    steps.locator("input[data-param=steps]").fill("2.5")
+    assert steps.locator(".param-problem").inner_text() == "steps must be a whole number between 1 and 10000"
+    assert page.evaluate("window.seen") == []  # nothing refused reached the page
+    lr.locator("input[data-param=lr]").fill("0.5")
+    assert problem.is_hidden() and lr.locator("input[data-param=lr]").get_attribute("aria-invalid") == "false"
+    assert page.evaluate("window.seen") == [["lr", 0.5]]
+
+
+def test_the_race_says_why_a_typed_value_is_refused_and_reruns_once_it_is_valid(page):
+    page.goto("/optimizers?surface=quadratic&steps=50&run=sgd,lr=0.02")
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    box = page.locator('input[data-run="SGD"][data-param="lr"]')
+    problem = page.locator('.param:has(input[data-run="SGD"][data-param="lr"]) .param-problem')
+    box.fill("20")
+    assert problem.is_visible() and problem.inner_text() == "lr must be between 0 and 10"
+    assert parse_qs(urlsplit(page.url).query)["run"] == ["sgd,lr=0.02"]  # the race keeps its last valid value
+    box.fill("0.1")
+    page.wait_for_function("() => Number(document.body.dataset.races) >= 2")
+    assert problem.is_hidden()
+    assert parse_qs(urlsplit(page.url).query)["run"] == ["sgd,lr=0.1"]
+
+
+def test_a_race_the_page_aborts_and_a_422_for_typed_input_log_no_errors_of_the_pages_own(page, page_log):
+    """Restarting a race mid-stream aborts the stream: no console error, no unhandled rejection.
+    A program that does not parse answers 422: the only red line is Chromium's own
+    "Failed to load resource" for that response (announced), and the page says why."""
+    page.add_init_script("""window.rejections = [];
+      window.addEventListener('unhandledrejection', (e) => window.rejections.push(String(e.reason?.name ?? e.reason)));""")
+    aborted = []
+    page.on("requestfailed", lambda r: aborted.append(r.failure) if r.url.endswith("/api/optimize/stream") else None)
+    with page.expect_response("**/api/optimize/stream"):  # the longest race there is, under way
+        page.goto("/optimizers?steps=10000")
+    for _ in range(3):  # each click aborts the stream in flight (mid-answer, then before it answers)
+        page.click("[data-testid=run]")
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    assert "net::ERR_ABORTED" in aborted
+    assert page.evaluate("window.rejections") == []
+    assert page_log.console_errors == [] and page_log.page_errors == []
+
+    page_log.allow(422, "/api/graph/trace/stream")
+    open_graph(page, "preset=mul")
+    page.fill("[data-testid=program]", "x = input(1.0)\ny = (x")
+    page.click("[data-testid=run]")
+    wait_run(page, "error")
+    assert page.inner_text("[data-testid=program-error]").startswith("Line 2, column 5")
+    assert page.evaluate("window.rejections") == []
+    assert page_log.page_errors == [] and page_log.console_errors == []
+
+
+def test_an_error_response_cancelled_while_its_body_is_read_stays_an_abort(page):
+    page.goto("/")
+    result = page.evaluate("""async () => {
+      const { errorFrom, isAbort } = await import('/static/js/lib/http.js');
+      const aborted = { status: 422, json: () => Promise.reject(new DOMException('stopped', 'AbortError')) };
+      const garbled = { status: 502, json: () => Promise.reject(new SyntaxError('not JSON')) };
+      let first;
+      try { await errorFrom(aborted); } catch (error) { first = isAbort(error); }
+      const second = await errorFrom(garbled);
+      return { first, second: [second.name, second.status, second.message] };
+    }""")
+    assert result == {"first": True, "second": ["RequestError", 502, "request failed (HTTP 502)"]}
