@@ -10,8 +10,10 @@ from app.errors import ServerErrors
 from app.http_edges import HttpEdges
 from app.responses import FastJSONResponse
 from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces
+from app.schemas.trace import RACE_EVENTS, TRACE_EVENTS
 from app.security import SecurityHeaders
 from app.settings import settings
+from app.sse import document_events
 from engine.budget import limit_blas_threads
 
 
@@ -26,6 +28,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     for module in (meta, graph, surfaces, optimize, schedules, init, pages, docs):
         app.include_router(module.router)
+    document_events(app, [*TRACE_EVENTS.values(), *RACE_EVENTS.values()])
     # Read once here, answered from memory (app.assets), ahead of the routing (StaticFirst).
     # Only static/ follows --dev: the vendor files come from installed packages, which
     # nobody edits while the server runs.

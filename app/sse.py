@@ -27,6 +27,7 @@ from weakref import WeakKeyDictionary
 
 import anyio
 import anyio.to_thread
+from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
@@ -36,18 +37,45 @@ from engine.errors import InputError
 
 MEDIA_TYPE = "text/event-stream"
 
-# How /openapi.json documents a stream: 200 is text/event-stream, not JSON. Bad input found
-# by the engine is a 422 whose body is one `error` event; a request the schema refuses is
-# the app's JSON 422 (app.errors documents that one).
-STREAM_DOCS = {
-    "response_class": EventSourceResponse,
-    "responses": {
-        200: {"description": "events as they are computed", "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}},
-        422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
-              "content": {MEDIA_TYPE: {"schema": {"type": "string"}},
-                          "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
-    },
-}
+# How /openapi.json documents a stream: 200 is text/event-stream, not JSON, and each
+# event's data has a model of its own (components, listed under `x-events`). Bad input
+# found by the engine is a 422 whose body is one `error` event; a request the schema
+# refuses is the app's JSON 422 (app.errors documents that one).
+def stream_docs(events: dict[str, type[BaseModel]]) -> dict:
+    listed = ", ".join(f"`{name}` ({model.__name__})" for name, model in events.items())
+    refs = {name: {"$ref": f"#/components/schemas/{model.__name__}"} for name, model in events.items()}
+    return {
+        "response_class": EventSourceResponse,
+        "responses": {
+            200: {"description": f"events as they are computed: {listed}; `error` (ErrorResponse) if a limit "
+                                 "is met half-way",
+                  "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "x-events": refs}}},
+            422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
+                  "content": {MEDIA_TYPE: {"schema": {"type": "string"}},
+                              "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+        },
+    }
+
+
+def document_events(app, models: Iterable[type[BaseModel]]) -> None:
+    """Put the event models in /openapi.json's components, which no route's response names."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            ref = "#/components/schemas/{model}"
+            for model in models:
+                own = model.model_json_schema(ref_template=ref)
+                components.update(own.pop("$defs", {}))
+                components[model.__name__] = own
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 SLICE_SECONDS = 0.02  # CPU time one thread hop may compute before its events are sent
 SLICE_EVENTS = 64  # events one thread hop may compute before they are sent
 SLICE_THREADS = 2  # threads computing slices after the first, per event loop

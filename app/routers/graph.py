@@ -16,7 +16,8 @@ from app.json_body import JSONBodyRoute
 from app.responses import dumps, validated
 from app.schemas.errors import ErrorResponse
 from app.schemas.graph import GradcheckResponse, GraphRequest, TrainRequest
-from app.sse import MEDIA_TYPE, STREAM_DOCS, encode_events, error_stream
+from app.schemas.trace import TRACE_EVENTS, Trace, TrainResponse
+from app.sse import MEDIA_TYPE, encode_events, error_stream, stream_docs
 from engine import PRESETS, Graph, InputError, gradcheck, parse_program, trace, trace_events
 from engine.trace import to_json
 from engine.training import train
@@ -40,7 +41,7 @@ def build(request: GraphRequest) -> Graph:
     return parse_program(request.program)
 
 
-@router.post("/trace")
+@router.post("/trace", responses={200: {"model": Trace}})
 async def post_trace(request: GraphRequest, http: Request) -> Response:
     """The trace (up to a million numbers) goes straight to orjson, unvalidated."""
     return await cached(http.headers, key("trace", source(request)), lambda: dumps(trace(build(request))))
@@ -56,12 +57,12 @@ async def stream(request: GraphRequest, http: Request) -> Response:
         return error_stream(exc)
 
 
-@router.get("/trace/stream", **STREAM_DOCS)
+@router.get("/trace/stream", **stream_docs(TRACE_EVENTS))
 async def get_trace_stream(request: Annotated[GraphRequest, Query()], http: Request) -> Response:
     return await stream(request, http)
 
 
-@router.post("/trace/stream", **STREAM_DOCS)
+@router.post("/trace/stream", **stream_docs(TRACE_EVENTS))
 async def post_trace_stream(request: GraphRequest, http: Request) -> Response:
     return await stream(request, http)
 
@@ -81,7 +82,7 @@ def trained(request: TrainRequest) -> bytes:
     return dumps({**result, "trace": trace(graph)})
 
 
-@router.post("/train")
+@router.post("/train", responses={200: {"model": TrainResponse}})
 async def post_train(request: TrainRequest, http: Request) -> Response:
     """Train, then trace the pass at the trained values: `{iteration, losses, lr, status,
     updates: {param: {before, grad, after}}, trace}` (the training mode of /graph)."""

@@ -24,7 +24,8 @@ from app.json_body import JSONBodyRoute
 from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
-from app.sse import STREAM_DOCS, error_response, event_stream
+from app.schemas.trace import RACE_EVENTS
+from app.sse import error_response, event_stream, stream_docs
 from engine.limits import MAX_REQUEST_CHARS
 from engine.runner import race, race_events, sweep
 
@@ -53,7 +54,7 @@ async def stream(request: OptimizeRequest) -> Response:
     return await event_stream(lambda: race_events(**race_arguments(request)))
 
 
-@router.get("/optimize/stream", **STREAM_DOCS)
+@router.get("/optimize/stream", **stream_docs(RACE_EVENTS))
 async def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUEST_CHARS)]) -> Response:
     try:
         body = OptimizeRequest.model_validate_json(request)
@@ -62,7 +63,7 @@ async def get_optimize_stream(request: Annotated[str, Query(max_length=MAX_REQUE
     return await stream(body)
 
 
-@router.post("/optimize/stream", **STREAM_DOCS)
+@router.post("/optimize/stream", **stream_docs(RACE_EVENTS))
 async def post_optimize_stream(request: OptimizeRequest) -> Response:
     return await stream(request)
 

@@ -76,6 +76,14 @@ def known(registry: Mapping, name: str, what: str) -> str:
     return name
 
 
+class Answer(BaseModel):
+    """A response: every field it sends is declared, and nothing else may be (its OpenAPI
+    schema says additionalProperties: false, so a conformance test fails on a field
+    that is sent but not documented)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Strict(BaseModel):
     """Unknown keys are an error (a typo like `iteration` must not be silently ignored): one
     error naming them, the closest known key and every key the model takes, rather than

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from app.schemas.common import HyperparameterKeys, Name, Params, Strict, known
+from app.schemas.common import Answer, HyperparameterKeys, Name, Params, Strict, known
 from app.schemas.optimize import ScheduleSpec
 from engine.limits import MAX_PROGRAM_CHARS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS
@@ -21,7 +21,7 @@ class GraphRequest(Strict):
         return self
 
 
-class GradcheckResponse(BaseModel):
+class GradcheckResponse(Answer):
     """``max_rel_error`` is null, ``checked`` false and ``message`` says why when no leaf could
     be checked (its differences not finite, or no CPU time left): never a 0 that reads as a pass."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from app.schemas.common import Name, Strict, known
+from app.schemas.common import Answer, Name, Strict, known
 from engine.deepnet import ACTIVATIONS
 from engine.inits import INITS
 from engine.limits import MAX_DEPTH, MAX_HISTOGRAMS, MAX_INIT_SAMPLES, MAX_INIT_SCALE, MAX_INIT_WIDTH, MAX_SEED
@@ -33,7 +33,7 @@ class DeepRequest(Strict):
         return known(INITS, value, "init")
 
 
-class Layer(BaseModel):
+class Layer(Answer):
     index: int
     act_mean: float | None
     act_std: float | None
@@ -41,19 +41,19 @@ class Layer(BaseModel):
     weight_grad_norm: float | None
 
 
-class Histogram(BaseModel):
+class Histogram(Answer):
     index: int
     edges: list[float]  # bin edges over the layer's finite activations (one more than counts)
     counts: list[int]
     nonfinite: int  # activations that overflowed float64, left out of the counts
 
 
-class DeepResponse(BaseModel):
+class DeepResponse(Answer):
     layers: list[Layer]
     histograms: list[Histogram]
 
 
-class ActivationCurve(BaseModel):
+class ActivationCurve(Answer):
     id: str
     formula: str
     derivative: str

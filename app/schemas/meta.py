@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from app.schemas.common import Answer
 
 
-class Health(BaseModel):
+class Health(Answer):
     status: str
     version: str
 
 
-class Preset(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class Preset(Answer):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: str
     title: str
@@ -22,12 +24,12 @@ class Preset(BaseModel):
     program: str
 
 
-class ParamInfo(BaseModel):
+class ParamInfo(Answer):
     """An engine.params.Param. ``scale`` and the slider's range [slider_min, slider_max]
     (inside [min, max]; a log scale's low end is positive even where min is 0) say how
     a slider moves; a value outside the slider's range is typed in the number box."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     name: str
     default: Any
@@ -40,8 +42,8 @@ class ParamInfo(BaseModel):
     slider_max: float | None
 
 
-class OptimizerInfo(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class OptimizerInfo(Answer):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: str
     title: str
@@ -50,8 +52,8 @@ class OptimizerInfo(BaseModel):
     params: list[ParamInfo]
 
 
-class ScheduleInfo(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ScheduleInfo(Answer):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: str
     title: str

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import Coordinate, HyperparameterKeys, Name, Params, Strict, known
+from app.schemas.common import Answer, Coordinate, HyperparameterKeys, Name, Params, Strict, known
 from engine.limits import MAX_NOISE_STD, MAX_PARAMS, MAX_PROGRAM_CHARS, MAX_RUNS, MAX_SEED, MAX_STEPS
 from engine.optimizers import OPTIMIZERS
 from engine.runner import Noise, Run
@@ -119,7 +119,7 @@ class OptimizeRequest(SurfaceChoice):
     runs: list[RunSpec] = Field(min_length=1, max_length=MAX_RUNS)
 
 
-class RunResult(BaseModel):
+class RunResult(Answer):
     label: str
     optimizer: str
     params: dict[str, Any]
@@ -127,11 +127,12 @@ class RunResult(BaseModel):
     points: list[tuple[float, float, float]]
     lr: list[float]
     effective_lr: list[tuple[float | None, float | None]]
+    gradient: list[tuple[float | None, float | None]]  # the gradient update k + 1 stepped along (noise included)
     status: str
     stopped_at: int
 
 
-class OptimizeResponse(BaseModel):
+class OptimizeResponse(Answer):
     """A race's answer. Documents the response; it is sent by orjson without validation
     (see app.routers.optimize), and an API test checks real answers against it."""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from app.schemas.common import Finite, Strict
+from app.schemas.common import Answer, Finite, Strict
 from app.schemas.optimize import ScheduleSpec
 from engine.limits import MAX_LR, MAX_STEPS
 
@@ -16,6 +16,6 @@ class CurveRequest(Strict):
     losses: list[Finite] | None = Field(None, max_length=MAX_STEPS)  # NewBOB reads them: loss after update t + 1
 
 
-class Curve(BaseModel):
+class Curve(Answer):
     t: list[int]
     lr: list[float]

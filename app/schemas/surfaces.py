@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from app.schemas.common import Coordinate, Strict
+from app.schemas.common import Answer, Coordinate, Strict
 from engine.limits import MAX_GRID_N, MAX_PROGRAM_CHARS
 
 DEFAULT_GRID_N = 200  # points per side of a contour plot's grid when n is not given
@@ -31,7 +31,7 @@ class GridRequest(Strict):
     n: int = Field(DEFAULT_GRID_N, ge=2, le=MAX_GRID_N)
 
 
-class SurfaceInfo(BaseModel):
+class SurfaceInfo(Answer):
     id: str
     title: str
     expression: str
@@ -44,7 +44,7 @@ class SurfaceInfo(BaseModel):
     program: str | None = None  # a model surface's program: its loss over two scalar params (x, y)
 
 
-class Grid(BaseModel):
+class Grid(Answer):
     """A grid's answer, ``z[i][j] = f(x[j], y[i])`` (null where f is not finite). Documents
     the response; it is sent by orjson without validation (see app.routers.surfaces)."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.schemas.common import Finite, HyperparameterKeys, Name, Params, Strict, known
+from app.schemas.common import Answer, Finite, HyperparameterKeys, Name, Params, Strict, known
 from app.schemas.optimize import ScheduleSpec, SurfaceChoice
 from engine.limits import MAX_AXIS_VALUES, MAX_SWEEP_CELL_STEPS
 from engine.optimizers import OPTIMIZERS
@@ -65,7 +65,7 @@ class SweepRequest(SurfaceChoice, HyperparameterKeys):
         return self
 
 
-class SweepResponse(BaseModel):
+class SweepResponse(Answer):
     """A sweep's answer, ``final_loss[i][j]`` for ``y[i]``, ``x[j]`` (null where the run
     diverged). Documents the response; it is sent by orjson without validation (see
     app.routers.optimize), and an API test checks real answers against it."""
