@@ -43,7 +43,8 @@ export class ChainRulePanel {
       h('p', { class: 'muted' },
         `Step 0 of ${trace.length}: the graph, nothing computed yet. Press → (or Space, PgDn) to run the forward `
         + `pass one node at a time (${trace.forward.length || trace.graph.nodes.length} steps); after the output, `
-        + 'the backward pass walks back to the leaves, one node per step.'),
+        + 'the backward pass walks back to the leaves, one node per step'
+        + (trace.graph.nodes.some((n) => n.kind === 'const') ? ' (a constant has no backward step: nothing uses its gradient).' : '.')),
       trace.graph.seeded_with_ones
         ? h('p', {}, v(out), ` is not a scalar, so backprop starts from a gradient of ones at `, v(out),
           ': the gradient of L = sum(', v(out), ').')
