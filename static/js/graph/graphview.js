@@ -167,8 +167,11 @@ export class GraphView {
       const view = this.nodeView(node, g, x, y, trace.grad(node.id));
       nodeLayer.append(view.g);
       this.nodeViews.set(node.id, view);
-      grow(x - g.halfW - 8, y - g.halfH - 8);
-      grow(x + g.halfW + 8, y + view.bottom);
+      // A node's own gradient is written under it and may be wider than the node.
+      const grad = trace.grad(node.id);
+      const half = Math.max(g.halfW + 8, grad === undefined ? 0 : textWidth(`∂ ${compact(grad)}`, 16) / 2 + 4);
+      grow(x - half, y - g.halfH - 8);
+      grow(x + half, y + view.bottom);
       if (consumers.get(node.id) === 0) {
         // The output (or an unused node): an arrow out to the right carries its value and seed.
         const start = [x + g.halfW, y];
