@@ -44,7 +44,7 @@ PRESETS: dict[str, Preset] = {
             "y = sigmoid(wᵀx + b) with a binary cross-entropy loss against the target t. Each node "
             "is one operation: the dot product, the bias add, the sigmoid and the loss. Stepping "
             "back shows the sigmoid's local gradient y(1 − y) meeting the loss's, which combine to "
-            "the familiar ∂L/∂w = (y − t)x and ∂L/∂b = y − t.",
+            "the familiar ∂loss/∂w = (y − t)x and ∂loss/∂b = y − t.",
             "# Computational graph example 2: y = sigmoid(w^T x + b)\n"
             "x = input([1.0, 2.0])\n"
             "t = input(1.0)\n"
@@ -91,7 +91,7 @@ PRESETS: dict[str, Preset] = {
             "(rows of X): a ReLU hidden layer of four units, then a linear layer to three class "
             "scores and the softmax cross-entropy against one-hot targets T. The gradient at the "
             "scores is (softmax(Y) − T)/N; from there it flows back through each layer as "
-            "dL/dW = Hᵀ · dL/dY and dL/dH = dL/dY · Wᵀ.",
+            "∂loss/∂W = Hᵀ · ∂loss/∂Y and ∂loss/∂H = ∂loss/∂Y · Wᵀ.",
             "# Two-layer MLP, softmax cross-entropy on a batch of 4\n"
             "X = input([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [-0.2, 0.8, 0.1], [1.0, 1.0, -1.0]])\n"
             "T = input([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])\n"
@@ -108,7 +108,7 @@ PRESETS: dict[str, Preset] = {
             "Deep linear network, W = 2I",
             "Ten linear layers y = W(10)···W(1)x with no nonlinearity and every W = 2I, as in the "
             "lecture's vanishing/exploding gradients slide. Each layer doubles the signal going "
-            "forward and the gradient going back, so ∂L/∂x = 2¹⁰ = 1024 per component. Edit the "
+            "forward and the gradient going back, so ∂loss/∂x = 2¹⁰ = 1024 per component. Edit the "
             "program to W = 0.5I (`0.5 * eye(2)`) and the gradient shrinks as 2⁻¹⁰ instead.",
             _deep_linear(),
         ),

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = {
     "landing": ("/", "the landing page", None),
     "graph-forward": ("/graph?preset=logreg&step=5", "logistic regression, forward phase: u = wᵀx just computed", None),
-    "graph-backward": ("/graph?preset=colah&step=11", "e = (a + b)(b + 1), backward phase: b's fan-out sum 3 + 2 = 5",
+    "graph-backward": ("/graph?preset=colah&step=10", "e = (a + b)(b + 1), backward phase: b's fan-out sum 3 + 2 = 5",
                        None),
     "optimizers": ("/optimizers", "the race page: SGD, momentum and Adam on Rosenbrock", None),
     "race-ravine": (("/optimizers?surface=quadratic&start=-4.5,2&steps=50&run=sgd,lr=0.09"
