@@ -91,12 +91,13 @@ class PageLog:
             self.foreign_requests.append(request.url)
 
     def on_request_failed(self, request) -> None:
-        # ERR_ABORTED is the browser's side hanging up, never the server's: a page aborts
-        # its own fetch (a race stream, a request) that a newer one replaces, before or
-        # after the answer began, and Chromium sometimes logs an event stream read to its
-        # end as aborted. Neither is a failure. A server that fails shows otherwise (its
-        # status in on_response; a stream cut short is ERR_INCOMPLETE_CHUNKED_ENCODING).
-        if request.failure == "net::ERR_ABORTED" and (request.resource_type == "fetch" or request in self.streams):
+        # An event stream the page read to its end chunk by chunk is sometimes logged by
+        # Chromium as aborted, and a page aborts a stream a newer request replaces, before
+        # or after its answer began (a race restarted): neither is a failure. ERR_ABORTED is
+        # the browser hanging up; a stream cut short by the server fails differently
+        # (ERR_INCOMPLETE_CHUNKED_ENCODING), and its status is checked in on_response.
+        stream = request in self.streams or urlsplit(request.url).path.endswith("/stream")
+        if request.failure == "net::ERR_ABORTED" and stream:
             return
         self.failed_requests.append(f"{request.url} {request.failure}")
 
