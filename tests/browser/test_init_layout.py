@@ -5,33 +5,21 @@ shared with test_schedules_layout.py."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.browser.conftest import PageLog, with_csp
+from tests.browser.conftest import PHONE, PageLog, recorded_page
 
 pytestmark = pytest.mark.browser
 
-DEVICES = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
-    "projector": {"viewport": {"width": 1280, "height": 720}},
-}
+DEVICES = {"phone": PHONE, "projector": {}}  # the projector: the harness's 1280×720, in presenter mode
 
 
 @pytest.fixture(params=list(DEVICES), name="device_page")
 def device_page_fixture(request, browser, app_url: str, page_log: PageLog):
     """(device, page): a page in that device's context, checked for problems like the `page` fixture's.
-    open(path) loads a page, in presenter mode on the projector, and waits until it has drawn."""
-    context = browser.new_context(**DEVICES[request.param], base_url=app_url)
-    context.route(lambda url: not urlsplit(url).path.startswith(("/api/", "/static/", "/vendor/")), with_csp)
-    page = context.new_page()
+    page.open(path) loads a page, in presenter mode on the projector, and waits until it has drawn."""
+    page = recorded_page(browser, app_url, page_log, **DEVICES[request.param])
     page.set_default_timeout(15_000)
-    page.on("console", page_log.on_console)
-    page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
-    page.on("requestfailed", page_log.on_request_failed)
-    page.on("request", page_log.on_request)
-    page.on("response", page_log.on_response)
 
     def open_page(path: str) -> None:
         if request.param == "projector":
@@ -41,7 +29,7 @@ def device_page_fixture(request, browser, app_url: str, page_log: PageLog):
 
     page.open = open_page
     yield request.param, page
-    context.close()
+    page.context.close()
     assert page_log.problems() == [], "the page had problems:\n" + "\n".join(page_log.problems())
 
 

@@ -258,3 +258,22 @@ def test_presenter_mode_toggles_and_rethemes_the_chart(page):
     page.keyboard.press("p")
     page.wait_for_function(f"() => document.querySelector('{PLOT}').layout.font.size === {big}")
     assert query(page)["presenter"] == "1"
+
+
+@pytest.mark.parametrize(("selector", "typed", "why"), [
+    ("input[data-param=lr]", "11", "lr must be between 0 and 10"),
+    ("input[data-param=steps]", "0", "steps must be between 1 and 10000"),
+    ("input[data-param=gamma]", "abc", "gamma must be a number between 0 and 1"),
+])
+def test_a_typed_value_out_of_range_says_why_beside_its_box(page, selector, typed, why):
+    """Issue 18 item 11: the reason is on the page, under the box, not only in its tooltip; nothing is asked."""
+    open_schedules(page, "schedule=step")
+    asked = []
+    page.on("request", lambda r: asked.append(r) if r.url.endswith(CURVE) else None)
+    type_into(page, selector, typed, wait=False)
+    problem = page.locator(f".param:has({selector}) .param-problem")
+    problem.wait_for(state="visible")
+    assert problem.inner_text() == why
+    box, line = page.locator(selector).bounding_box(), problem.bounding_box()
+    assert 0 <= line["y"] - (box["y"] + box["height"]) < 30  # the line right under the box
+    assert asked == []

@@ -29,7 +29,7 @@ export class HistogramPlot {
       grid: { rows, columns, pattern: 'independent', xgap: 0.16, ygap: 0.3 },
       showlegend: false,
       bargap: 0,
-      margin: { t: 24, r: 8, b: 24 },
+      margin: { t: Math.round(1.7 * theme().size), r: 8, b: 24 }, // room for each panel's title line
       annotations: [],
     };
     const note = (n, text, y, yanchor) => layout.annotations.push({
