@@ -128,7 +128,7 @@ SCENARIOS = (
              "overshoot lands it there, stalls for good while SGD and Adam reach the fit.",
              "model_relu", (2.5, 1.5), 300, (
                  RunSpec("sgd", {"lr": 0.05}, "SGD"),
-                 RunSpec("momentum", {"lr": 0.02}, "Momentum"),
+                 RunSpec("momentum", {"lr": 0.01}, "Momentum"),
                  RunSpec("adam", {"lr": 0.05}, "Adam"))),
     Scenario("saddle", "Escaping a saddle point",
              "At a saddle point the gradient vanishes although it is no minimum. Started just off the "

@@ -12,9 +12,11 @@ not count. The issue's targets (measured here, not asserted):
 
 - run:    six optimizers × 2,000 steps on rosenbrock, pressing Run: the first new
           trajectory points drawn within 300 ms (and the time until the race is done);
-- slider: six runs × 1,000 steps, a new lr typed into one run's box: that run's new
-          trajectory drawn within 100 ms (median over 20 values);
-- play:   six trajectories × 2,000 points played back at 60 frames per second.
+- slider: four runs × 400 steps (issue 18; `--slider-runs`, `--slider-steps` for others), a
+          new lr typed into one run's box: that run's new trajectory drawn within 100 ms
+          (median over 20 values);
+- play:   six trajectories × 2,000 points played back at 60 frames per second, at the
+          default pace (the whole race in 8 s) and the fastest (2 s).
 
 "Drawn" is Plotly's `plotly_afterplot` after which the surface plot's trace of that run
 holds the new points: the DOM is updated (the page draws from requestAnimationFrame, so
@@ -47,18 +49,19 @@ LECTURE_RUNS = ["sgd,lr=0.001", "momentum,lr=0.001", "nesterov,lr=0.001", "adagr
                 "adam,lr=0.02"]
 
 
-def race_url(steps: int) -> str:
-    runs = "".join(f"&run={quote(r, safe=',=')}" for r in LECTURE_RUNS)
-    return f"/optimizers?surface=rosenbrock&start=-1.5,2&steps={steps}{runs}"
+def race_url(steps: int, runs: list[str] = LECTURE_RUNS) -> str:
+    query = "".join(f"&run={quote(r, safe=',=')}" for r in runs)
+    return f"/optimizers?surface=rosenbrock&start=-1.5,2&steps={steps}{query}"
 
 
 RUN_URL = race_url(2_000)
-SLIDER_URL = race_url(1_000)
 PLAY_URL = race_url(2_000)
-SLIDER_RUN = "Adam"  # the run whose typed lr box is changed
+SLIDER_RUN = "Adam"  # the run whose typed lr box is changed (the last of the slider's runs)
 SLIDER_VALUES = [0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.011, 0.012, 0.014, 0.016, 0.018, 0.022, 0.025,
                  0.028, 0.032, 0.036, 0.04, 0.045, 0.05]
 TARGETS_MS = {"run": 300, "slider": 100, "play": 1000 / 60}
+PACES = (8, 2)  # seconds a whole race plays in: the page's default, and its fastest
+DEFAULT_PACE = 8
 PLOT = "[data-testid=surface-plot]"
 PLOTLY_CALLS = ("newPlot", "react", "restyle", "relayout", "extendTraces")
 
@@ -190,7 +193,7 @@ FRAMES = """({ seconds, play }) => new Promise((resolve) => {
     if (now - stamps[0] < seconds * 1000) { requestAnimationFrame(tick); return; }
     const steps = step() - first;
     const button = document.querySelector('[data-testid=play]');
-    if (play && button.textContent.trim() === '⏸') button.click();
+    if (play && button.dataset.playing === 'true') button.click();
     resolve({ intervals: stamps.slice(1).map((t, i) => t - stamps[i]), steps });
   };
   if (play) document.querySelector('[data-testid=play]').click();
@@ -274,12 +277,18 @@ def bench_run(browser, base: str, pid: int, repeat: int, tally: Tally) -> dict:
         page.close()
 
 
-def bench_slider(browser, base: str, pid: int, rounds: int, tally: Tally) -> dict:
-    page = Page(browser, base, SLIDER_URL)
+def slider_runs(count: int) -> list[str]:
+    """`count` runs ending with Adam's (the one whose lr is typed)."""
+    others = [r for r in LECTURE_RUNS if not r.startswith("adam,")]
+    return [*others[: count - 1], "adam,lr=0.02"]
+
+
+def bench_slider(browser, base: str, pid: int, rounds: int, tally: Tally, runs: int, steps: int) -> dict:
+    page = Page(browser, base, race_url(steps, slider_runs(runs)))
     try:
         expected = {}
         for value in SLIDER_VALUES:  # the new trajectories, from the API (outside the timed moves)
-            body = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 1_000,
+            body = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": steps,
                     "runs": [{"optimizer": "adam", "params": {"lr": value}}]}
             points = httpx.post(f"{base}/api/optimize", json=body, timeout=60).raise_for_status().json()["runs"][0]["points"]
             expected[value] = (len(points), points[-1][0])
@@ -296,10 +305,10 @@ def bench_slider(browser, base: str, pid: int, rounds: int, tally: Tally) -> dic
         page.close()
 
 
-def bench_play(browser, base: str, pid: int, rounds: int, seconds: float, speed: int, tally: Tally | None) -> dict:
+def bench_play(browser, base: str, pid: int, rounds: int, seconds: float, pace: float, tally: Tally | None) -> dict:
     page = Page(browser, base, PLAY_URL)
     try:
-        page.page.select_option("[data-testid=speed]", str(speed))
+        page.page.select_option("[data-testid=speed]", f"{pace:g}")
         results = []
         for _ in range(rounds):
             page.page.evaluate("""() => { const s = document.querySelector('[data-testid=step-slider]');
@@ -426,11 +435,11 @@ def profiled(page: Page, action) -> list[tuple[str, float]]:
     return by.most_common()
 
 
-def profile_all(browser, base: str, top: int) -> str:
+def profile_all(browser, base: str, top: int, slider_url: str) -> str:
     out = []
     for name, path, action in [
         ("run", RUN_URL, lambda p: p.page.evaluate(PRESS_RUN, {"labels": p.labels, "timeout": 120_000})),
-        ("slider", SLIDER_URL, lambda p: p.page.evaluate(
+        ("slider", slider_url, lambda p: p.page.evaluate(
             """(label) => { const box = document.querySelector(`input.param-box[data-run="${label}"][data-param="lr"]:not([data-schedule])`);
                 box.value = '0.01'; box.dispatchEvent(new Event('input', { bubbles: true })); }""", SLIDER_RUN)
          or p.page.wait_for_function("() => document.body.dataset.race === 'done'")),
@@ -439,7 +448,7 @@ def profile_all(browser, base: str, top: int) -> str:
         page = Page(browser, base, path)
         try:
             if name == "play":
-                page.page.select_option("[data-testid=speed]", "1")
+                page.page.select_option("[data-testid=speed]", f"{max(PACES):g}")
             rows = profiled(page, lambda page=page, action=action: action(page))
         finally:
             page.close()
@@ -477,33 +486,92 @@ def main_thread_table(tallies: dict[str, Tally]) -> list[str]:
     return lines
 
 
+def frames_row(label: str, results: list[dict], target: bool) -> str:
+    intervals = [i for x in results for i in x["intervals"]]
+    med = statistics.median(intervals)
+    over16 = sum(i > 1000 / 60 + 0.5 for i in intervals) / len(intervals)
+    over33 = sum(i > 2000 / 60 + 0.5 for i in intervals) / len(intervals)
+    fps = [len(x["intervals"]) / (sum(x["intervals"]) / 1e3) for x in results]
+    steps = [x["steps"] / (sum(x["intervals"]) / 1e3) for x in results]
+    met = ("yes" if pct(intervals, 0.95) < 1000 / 60 + 0.5 else "**no**") if target else ""
+    return (f"| {label} | frame interval: median {med:.1f} ms, p95 {pct(intervals, 0.95):.1f} ms; "
+            f"> 16.7 ms {over16:.0%}, > 33 ms {over33:.0%} | 60 fps | {spread(fps)} fps; "
+            f"{spread(steps)} steps/s | {met} |")
+
+
+def run_rows(r: list[dict]) -> list[str]:
+    first = [x["first"] for x in r]
+    return [
+        (f"| run: 6 × 2,000 steps | Run pressed → first new points drawn | < 300 ms | {spread(first)} | "
+         f"{'yes' if statistics.median(first) < TARGETS_MS['run'] else '**no**'} |"),
+        f"| | … → the stream's response headers | | {spread([x['headers'] for x in r])} | |",
+        f"| | … → its first bytes | | {spread([x['firstChunk'] for x in r])} | |",
+        f"| | … → the start of the first draw with new points | | {spread([x['firstStart'] for x in r])} | |",
+        f"| | … → race done (`races` + 1) | | {spread([x['done'] for x in r])} | |",
+        f"| | draws of the surface plot per race | | {spread([x['draws'] for x in r])} | |",
+    ]
+
+
+def slider_rows(s: list[dict], runs: int, steps: int) -> list[str]:
+    whole = [x["whole"] for x in s]
+    return [
+        (f"| slider: {runs} × {steps:,} steps, {SLIDER_RUN}'s lr typed | input → first new points of the run drawn "
+         f"| | {spread([x['first'] for x in s])} | |"),
+        (f"| | input → the whole new trajectory drawn | < 100 ms | {spread(whole)}, p90 {pct(whole, 0.9):.0f} | "
+         f"{'yes' if statistics.median(whole) < TARGETS_MS['slider'] else '**no**'} |"),
+        f"| | … → the start of that draw | | {spread([x['wholeStart'] for x in s])} | |",
+        f"| | input → race done (`races` + 1) | | {spread([x['done'] for x in s])} | |",
+        f"| | draws of the surface plot per move | | {spread([x['draws'] for x in s])} | |",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="presses of Run, and playback rounds")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the 20 typed lr values")
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds of playback recorded per round")
+    parser.add_argument("--slider-runs", type=int, default=4, help="runs in the slider scenario (the last is Adam's)")
+    parser.add_argument("--slider-steps", type=int, default=400, help="steps of the slider scenario's race")
+    parser.add_argument("--only", choices=["run", "slider", "play"], action="append",
+                        help="only these scenarios (repeatable; default: all three)")
     parser.add_argument("--profile", action="store_true", help="also a DevTools CPU profile of each scenario")
     parser.add_argument("--variants", action="store_true", help="also time the surface plot's draw done differently")
     args = parser.parse_args()
+    only = set(args.only or ["run", "slider", "play"])
+    slider_url = race_url(args.slider_steps, slider_runs(args.slider_runs))
 
     from playwright.sync_api import sync_playwright
 
     load = [os.getloadavg()[0]]
     proc, base = serve()
-    tallies = {"run": Tally(), "slider": Tally(), "play 1 step/frame": Tally(), "play 5 steps/frame": Tally()}
+    tallies = {}
+    rows = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                idle = bench_idle(browser, base, args.seconds)
-                run = bench_run(browser, base, proc.pid, args.repeat, tallies["run"])
-                load.append(os.getloadavg()[0])
-                slider = bench_slider(browser, base, proc.pid, args.rounds, tallies["slider"])
-                load.append(os.getloadavg()[0])
-                play1 = bench_play(browser, base, proc.pid, args.repeat, args.seconds, 1, tallies["play 1 step/frame"])
-                play5 = bench_play(browser, base, proc.pid, args.repeat, args.seconds, 5, tallies["play 5 steps/frame"])
-                load.append(os.getloadavg()[0])
-                profile = profile_all(browser, base, 15) if args.profile else ""
+                if "run" in only:
+                    tallies["run"] = Tally()
+                    rows += run_rows(bench_run(browser, base, proc.pid, args.repeat, tallies["run"])["results"])
+                    load.append(os.getloadavg()[0])
+                if "slider" in only:
+                    tallies["slider"] = Tally()
+                    slider = bench_slider(browser, base, proc.pid, args.rounds, tallies["slider"],
+                                          args.slider_runs, args.slider_steps)
+                    rows += slider_rows(slider["results"], args.slider_runs, args.slider_steps)
+                    load.append(os.getloadavg()[0])
+                if "play" in only:
+                    rows.append(frames_row("idle page (nothing playing)", [bench_idle(browser, base, args.seconds)],
+                                           False))
+                    for pace in PACES:
+                        name = f"play {pace:g} s a race"
+                        tallies[name] = Tally()
+                        result = bench_play(browser, base, proc.pid, args.repeat, args.seconds, pace, tallies[name])
+                        rows.append(frames_row(f"play: 6 × 2,000 points, {pace:g} s a race"
+                                               f"{' (the default)' if pace == DEFAULT_PACE else ''}",
+                                               result["results"], True))
+                    load.append(os.getloadavg()[0])
+                profile = profile_all(browser, base, 15, slider_url) if args.profile else ""
                 variants = bench_variants(browser, base) if args.variants else {}
             finally:
                 browser.close()
@@ -511,48 +579,13 @@ def main() -> None:
         proc.terminate()
         proc.wait(10)
 
-    r = run["results"]
-    s = slider["results"]
-    whole = [x["whole"] for x in s]
     print(f"load average (1 min) at start and after each scenario: {', '.join(f'{v:.1f}' for v in load)} "
-          f"on {os.cpu_count()} cores; Run pressed {args.repeat}×, {len(s)} typed values, "
+          f"on {os.cpu_count()} cores; Run pressed {args.repeat}×, {args.rounds * len(SLIDER_VALUES)} typed values, "
           f"{args.repeat} playback rounds of {args.seconds:.0f} s")
     print()
     print("| scenario | measured from … to … | target | median (best–worst), ms | met |")
     print("|---|---|---:|---:|---|")
-    first = [x["first"] for x in r]
-    print(f"| run: 6 × 2,000 steps | Run pressed → first new points drawn | < 300 ms | {spread(first)} | "
-          f"{'yes' if statistics.median(first) < TARGETS_MS['run'] else '**no**'} |")
-    print(f"| | … → the stream's response headers | | {spread([x['headers'] for x in r])} | |")
-    print(f"| | … → its first bytes | | {spread([x['firstChunk'] for x in r])} | |")
-    print(f"| | … → the start of the first draw with new points | | {spread([x['firstStart'] for x in r])} | |")
-    print(f"| | … → race done (`races` + 1) | | {spread([x['done'] for x in r])} | |")
-    print(f"| | draws of the surface plot per race | | {spread([x['draws'] for x in r])} | |")
-    p90 = pct(whole, 0.9)
-    print(f"| slider: 6 × 1,000 steps, {SLIDER_RUN}'s lr typed | input → first new points of the run drawn | | "
-          f"{spread([x['first'] for x in s])} | |")
-    print(f"| | input → the whole new trajectory drawn | < 100 ms | {spread(whole)}, p90 {p90:.0f} | "
-          f"{'yes' if statistics.median(whole) < TARGETS_MS['slider'] else '**no**'} |")
-    print(f"| | … → the start of that draw | | {spread([x['wholeStart'] for x in s])} | |")
-    print(f"| | input → the stream's first bytes | | {spread([x['firstChunk'] for x in s])} | |")
-    print(f"| | input → race done (`races` + 1) | | {spread([x['done'] for x in s])} | |")
-    print(f"| | draws of the surface plot per move | | {spread([x['draws'] for x in s])} | |")
-
-    def frames(label: str, results: list[dict], target: bool) -> None:
-        intervals = [i for x in results for i in x["intervals"]]
-        med = statistics.median(intervals)
-        over16 = sum(i > 1000 / 60 + 0.5 for i in intervals) / len(intervals)
-        over33 = sum(i > 2000 / 60 + 0.5 for i in intervals) / len(intervals)
-        fps = [len(x["intervals"]) / (sum(x["intervals"]) / 1e3) for x in results]
-        steps = [x["steps"] / (sum(x["intervals"]) / 1e3) for x in results]
-        met = ("yes" if pct(intervals, 0.95) < 1000 / 60 + 0.5 else "**no**") if target else ""
-        print(f"| {label} | frame interval: median {med:.1f} ms, p95 {pct(intervals, 0.95):.1f} ms; "
-              f"> 16.7 ms {over16:.0%}, > 33 ms {over33:.0%} | 60 fps | {spread(fps)} fps; "
-              f"{spread(steps)} steps/s | {met} |")
-
-    frames("idle page (nothing playing)", [idle], False)
-    frames("play: 6 × 2,000 points, 1 step/frame", play1["results"], True)
-    frames("play: 6 × 2,000 points, 5 steps/frame (the default)", play5["results"], True)
+    print("\n".join(rows))
     print()
     print("Per repeat (a press of Run, a typed value, a playback round): the renderer's main thread "
           "(DevTools Performance.getMetrics) and the server's CPU (/proc/PID/stat of uvicorn)")

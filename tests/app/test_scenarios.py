@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.scenarios import SCENARIOS
-from engine.surfaces import RELU_DATA
+from engine.surfaces import RELU_DATA, SURFACES
 from tests.contract import DESIGN_SCENARIOS
 
 RELU_INPUTS, RELU_TARGETS = zip(*RELU_DATA)
@@ -136,6 +136,8 @@ def test_a_dead_relu_unit_stalls_momentum_and_the_others_fit(client):
     assert loss == pytest.approx(np.mean(np.square(RELU_TARGETS)))  # relu(·) = 0 everywhere: E = mean(t²)
     assert all(w * a + b < 0 for a in RELU_INPUTS)  # dead for every point: no gradient flows
     assert np.abs(momentum["gradient"][-1]).max() == 0.0
+    (x0, x1), (y0, y1) = SURFACES["model_relu"].domain
+    assert x0 < w < x1 and y0 < b < y1  # where it stalled is in the plot's window
     for label in ("SGD", "Adam"):
         assert runs[label]["status"] == "max_steps"
         assert runs[label]["points"][-1][2] == pytest.approx(0.0086, abs=1e-5)

@@ -113,15 +113,18 @@ def test_clicking_the_contour_moves_the_start(page):
     open_race(page, RACE_URL)
     count = races_done(page)
     area = page.locator(f"{PLOT} .nsewdrag").first
-    area.scroll_into_view_if_needed()
     box = area.bounding_box()
     x, y = box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85  # lower right, no run there
-    page.mouse.move(x, y)  # a click reports the point Plotly's hover has reached: wait for it
-    page.wait_for_function(f"() => (document.querySelector('{PLOT}')._hoverdata ?? [])"
-                           ".some((p) => p.data.type === 'contour')")
+    expected = page.evaluate(f"""([x, y]) => {{  // the data point under that pixel
+        const el = document.querySelector('{PLOT}');
+        const {{ xaxis, yaxis }} = el._fullLayout;
+        const b = el.getBoundingClientRect();
+        return [xaxis.p2d(x - b.left - xaxis._offset), yaxis.p2d(y - b.top - yaxis._offset)];
+    }}""", [x, y])
     page.mouse.click(x, y)
     wait_next_race(page, count)
     start = [float(v) for v in parse_qs(urlsplit(page.url).query)["start"][0].split(",")]
+    assert start == pytest.approx(expected, rel=1e-3)  # to 4 significant figures
     assert start[0] > 1.0 and start[1] < 0.0
     assert [float(page.input_value("[data-testid=start-x]")), float(page.input_value("[data-testid=start-y]"))] == start
     traces = drawn(page)
@@ -133,13 +136,22 @@ def test_clicking_the_contour_moves_the_start(page):
 def test_every_scenario_link_loads_and_draws_its_race(page, scenario):
     page.goto("/optimizers?steps=5")
     page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    assert page.locator("[data-testid=scenario-current]").is_hidden()  # no scenario's race
     link = page.locator(f'a[data-scenario="{scenario.id}"]')
     assert link.get_attribute("href") == scenario.href
-    assert len(link.locator("xpath=..").text_content()) > 80  # the card tells the story
+    card = link.locator("xpath=..")
+    assert card.text_content().split() == f"{scenario.title} {scenario.story}".split()
+    page.click("[data-testid=scenario-menu] summary")
+    story = card.locator("p")
+    assert story.is_visible() and story.evaluate("(p) => p.scrollHeight <= p.clientHeight + 1")  # not cut short
     link.click()
     page.wait_for_url(f"**/optimizers?surface={scenario.surface}*")
     page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
     assert_trajectories(page, api_race(page, scenario.request()))
+    current = page.locator("[data-testid=scenario-current]")
+    assert current.is_visible() and current.get_attribute("data-scenario") == scenario.id
+    assert current.text_content().split() == f"{scenario.title} {scenario.story}".split()
+    assert page.locator('a[aria-current="true"]').get_attribute("data-scenario") == scenario.id
 
 
 def test_keys_step_the_shared_scrubber(page):
@@ -188,20 +200,23 @@ def test_arrows_show_the_update_and_the_gradient_step_at_the_current_step(page):
     runs = api_race(page, {"surface": "quadratic", "start": [-4.5, 2.0], "steps": 20, "runs": [
         {"optimizer": "sgd", "params": {"lr": 0.09}, "label": "SGD"},
         {"optimizer": "momentum", "params": {"lr": 0.09, "momentum": 0.5}, "label": "Momentum"}]})
+    page.wait_for_function(f"() => document.querySelector('{PLOT}').layout.annotations.some(a => a.text === '+αΔw')")
     notes = page.evaluate(f"() => document.querySelector('{PLOT}').layout.annotations"
-                          ".map(a => ({text: a.text, tail: [a.ax, a.ay], tip: [a.x, a.y]}))")
+                          ".map(a => ({name: a.name, text: a.text, tail: [a.ax, a.ay], tip: [a.x, a.y]}))")
+    arrows = {n["name"]: n for n in notes if n["text"] == ""}
     sgd, momentum = runs["SGD"], runs["Momentum"]
     k = 3
     gradient_step = [p - 0.09 * g for p, g in zip(sgd["points"][k][:2], sgd["gradient"][k])]
-    assert {"text": "−η∇", "tail": sgd["points"][k][:2], "tip": pytest.approx(gradient_step)} in notes
-    assert {"text": "", "tail": sgd["points"][k][:2], "tip": sgd["points"][k + 1][:2]} in notes
+    assert arrows["SGD −η∇"]["tail"] == sgd["points"][k][:2] and arrows["SGD −η∇"]["tip"] == pytest.approx(gradient_step)
+    assert arrows["SGD update"]["tail"] == sgd["points"][k][:2] and arrows["SGD update"]["tip"] == sgd["points"][k + 1][:2]
     # momentum: −η d(t) then +αΔw(t−1) = α(p(t) − p(t−1)), tip to tail, ending at p(t + 1)
     m = momentum["points"]
     tip = [p - 0.09 * g for p, g in zip(m[k][:2], momentum["gradient"][k])]
-    plus = next(n for n in notes if n["text"] == "+αΔw")
+    plus = arrows["Momentum +αΔw"]
     assert plus["tail"] == pytest.approx(tip) and plus["tip"] == m[k + 1][:2]
     assert [b - a for a, b in zip(plus["tail"], plus["tip"])] == pytest.approx(
         [0.5 * (m[k][i] - m[k - 1][i]) for i in range(2)], rel=1e-9)
+    assert sorted(n["text"] for n in notes if n["text"]) == ["+αΔw", "−η∇", "−η∇"]  # a label per dashed arrow
     page.keyboard.press("a")  # arrows off
     page.wait_for_function(f"() => document.querySelector('{PLOT}').layout.annotations.length === 0")
     assert "arrows" not in parse_qs(urlsplit(page.url).query)
@@ -245,7 +260,8 @@ def test_runs_can_be_hidden_recoloured_and_removed(page):
     page.locator('.run-card[data-label="SGD"] button[aria-label="remove SGD"]').click()
     page.wait_for_function(f"() => !document.querySelector('{PLOT}').data.some(t => t.name === 'SGD')")
     assert run_query(page) == ["momentum,lr=0.001,hide=1", "adam,lr=0.02,color=ff8800"]
-    assert [t for t in drawn(page) if not t.endswith(" marker") and t not in ("f", "start", "minima")] == ["Momentum", "Adam"]
+    runs = [t for t in drawn(page) if t not in ("f", "f scale", "start", "minima")]
+    assert runs == ["Adam", "Momentum"]  # drawn last to first: the first run on top
 
 
 def test_play_moves_every_marker_along_its_trajectory(page):
@@ -282,4 +298,21 @@ def test_a_model_surface_races_like_the_toy_ones_and_shows_its_program(page):
     open_race(page, scenario.href)
     assert_trajectories(page, api_race(page, scenario.request()))
     assert "relu(w * a + b)" in page.text_content("[data-testid=model-program]")
-    assert page.locator('[data-testid="status-Momentum"]').text_content().startswith("converged")
+
+
+def test_a_run_that_stalls_says_so_with_its_step_and_loss_in_its_own_colour(page):
+    scenario = next(s for s in SCENARIOS if s.id == "dead-relu")
+    open_race(page, scenario.href)
+    momentum = api_race(page, scenario.request())["Momentum"]
+    assert momentum["status"] == "stalled"
+    badge = page.locator('[data-testid="status-Momentum"]')
+    assert badge.text_content() == f"stalled at step {momentum['stopped_at']}, loss {momentum['points'][-1][2]:.4g}"
+    assert badge.text_content() == "stalled at step 177, loss 2.734"
+    colours = {label: page.locator(f'[data-testid="status-{label}"]').evaluate(
+        "(el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]") for label in ("SGD", "Momentum")}
+    assert colours["Momentum"] != colours["SGD"]  # not max_steps' amber
+    page.goto("/optimizers?surface=quadratic&start=-4.5,2&steps=500&run=sgd,lr=0.05,label=fit")  # converges
+    page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
+    green = page.locator('[data-testid="status-fit"]')
+    assert green.text_content().startswith("converged at step")
+    assert green.evaluate("(el) => getComputedStyle(el).color") != colours["Momentum"][0]

@@ -144,7 +144,7 @@ def test_a_constant_surface_converges_after_one_step():
 def test_a_run_that_stops_on_a_dead_relu_plateau_has_stalled_with_the_plateaus_loss():
     # model_relu from (2.5, 1.5): momentum overshoots to where w·a + b < 0 for all five points.
     surface = SURFACES["model_relu"]
-    sgd, momentum = race(surface.expression, (2.5, 1.5), 300, [Run("sgd", {"lr": 0.05}), Run("momentum", {"lr": 0.02})])
+    sgd, momentum = race(surface.expression, (2.5, 1.5), 300, [Run("sgd", {"lr": 0.05}), Run("momentum", {"lr": 0.01})])
     assert (momentum["status"], momentum["stopped_at"]) == ("stalled", 177)
     assert momentum["points"][-1][2] == pytest.approx((0.2**2 + 0.9**2 + 2.1**2 + 2.9**2) / 5)  # relu ≡ 0: mean t²
     assert momentum["points"][-1][2] > 100 * surface.minimum_value

@@ -1,8 +1,9 @@
 // The one module that touches window.Plotly: loading it, its config (PNG export, no
-// links out), a theme read from the CSS variables in base.css, presenter-mode scaling
-// and resizing with the container. Pages draw through newPlot/react/extendTraces/restyle;
-// stills (toImage, snapshot) and data → pixel mappings (axisMapper, plotArea, which read
-// Plotly's internal axes) come from here too.
+// links out), a theme read from the CSS variables in base.css, presenter-mode scaling,
+// log axes labelled so they read right, and resizing with the container. Pages draw
+// through newPlot/react/extendTraces/restyle; stills (toImage, snapshot, still) and
+// data ↔ pixel mappings (axisMapper, plotArea, onAreaClick, which read Plotly's internal
+// axes) come from here too.
 //
 // plotly.js is served by the app (/vendor/plotly.min.js, nothing from outside) and
 // loaded on first use by a script element: allowed under the pages' CSP
@@ -78,6 +79,43 @@ function merge(base, over) {
   return out;
 }
 
+const MAX_DECADE_LABELS = 8;
+
+/** The positive values `traces` put on the axis `key` ('xaxis', 'yaxis2', …) of a layout. */
+function axisValues(traces, key) {
+  const letter = key[0];
+  const id = `${letter}${key.slice(5)}`; // 'yaxis2' → 'y2', 'xaxis' → 'x'
+  const out = [];
+  for (const trace of traces) {
+    if ((trace[`${letter}axis`] ?? letter) !== id || trace.visible === false) continue;
+    for (const v of (trace[letter] ?? []).flat()) if (v > 0 && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Every log axis labelled with full values or with decades only, never Plotly's bare
+ * digits between decades ("5, 2, 10⁻², 5", where the 5 means 0.05). Over three decades
+ * or more: a tick per decade (or per few), as powers of ten; over fewer, ticks at 1, 2
+ * and 5 × 10ᵏ, each written in full ("0.02"). An axis whose ticks the page sets itself
+ * (tickformat, tickvals, dtick) is left alone.
+ */
+export function logTicks(layout, traces) {
+  const out = { ...layout };
+  for (const [key, axis] of Object.entries(layout)) {
+    if (!/^[xy]axis\d*$/.test(key) || axis?.type !== 'log') continue;
+    if (axis.tickformat !== undefined || axis.tickvals !== undefined || axis.dtick !== undefined) continue;
+    const values = axisValues(traces, key);
+    const [lo, hi] = Array.isArray(axis.range) ? axis.range.map((r) => 10 ** r)
+      : values.length ? [Math.min(...values), Math.max(...values)] : [1, 10];
+    const decades = Math.log10(hi / lo);
+    out[key] = decades >= 3
+      ? { exponentformat: 'power', ...axis, dtick: Math.max(1, Math.ceil(decades / MAX_DECADE_LABELS)) }
+      : { ...axis, tickformat: '~g', ...(decades >= 1 ? { dtick: 'D2' } : {}) };
+  }
+  return out;
+}
+
 /** The page's layout over the theme's: fonts, colours, axes (every xaxis*, yaxis* it names). */
 export function themed(layout = {}, t = theme()) {
   const axis = {
@@ -137,6 +175,7 @@ export async function newPlot(el, traces, layout = {}, { filename } = {}) {
   check(traces);
   const Plotly = await loadPlotly();
   purge(el);
+  layout = logTicks(layout, traces);
   plots.set(el, { layout: structuredClone(layout), observers: [] });
   await Plotly.newPlot(el, traces, themed(layout), plotConfig(filename ?? el.dataset.testid ?? undefined));
   plots.get(el).observers = watch(el, Plotly);
@@ -148,6 +187,7 @@ export async function react(el, traces, layout = {}) {
   if (!plots.has(el)) return newPlot(el, traces, layout);
   check(traces);
   const Plotly = await loadPlotly();
+  layout = logTicks(layout, traces);
   plots.get(el).layout = structuredClone(layout);
   await Plotly.react(el, traces, themed(layout));
   return el;
@@ -221,10 +261,7 @@ export function plotArea(el) {
  */
 export async function snapshot(el, { width, height, keep = () => true, layout = {}, format = 'png' }) {
   const Plotly = await loadPlotly();
-  const copy = document.createElement('div');
-  Object.assign(copy.style, { position: 'fixed', left: '-100000px', top: '0', width: `${width}px`, height: `${height}px` });
-  copy.setAttribute('aria-hidden', 'true');
-  document.body.append(copy);
+  const copy = offscreen(width, height);
   try {
     const traces = structuredClone(el.data.filter(keep));
     const config = { ...plotConfig(), staticPlot: true };
@@ -238,4 +275,73 @@ export async function snapshot(el, { width, height, keep = () => true, layout = 
     Plotly.purge(copy);
     copy.remove();
   }
+}
+
+function offscreen(width, height) {
+  const div = document.createElement('div');
+  Object.assign(div.style, { position: 'fixed', left: '-100000px', top: '0', width: `${width}px`, height: `${height}px` });
+  div.setAttribute('aria-hidden', 'true');
+  document.body.append(div);
+  return div;
+}
+
+/**
+ * `traces` drawn once, off-screen, as an image (a data: URL) of width × height, with
+ * `layout` over the theme's; `scale` multiplies the pixels (2 for a sharp still on a
+ * high-density or projected screen). A page can lay it under a live plot as a layout
+ * image, so that what does not change is not redrawn with what does.
+ */
+export async function still(traces, layout, { width, height, scale = 1, format = 'png' }) {
+  check(traces);
+  const Plotly = await loadPlotly();
+  const copy = offscreen(width, height);
+  try {
+    const config = { ...plotConfig(), staticPlot: true };
+    await Plotly.newPlot(copy, traces, themed({ ...layout, width, height, autosize: false }), config);
+    return await Plotly.toImage(copy, { format, width, height, scale });
+  } finally {
+    Plotly.purge(copy);
+    copy.remove();
+  }
+}
+
+const CLICK_SLOP_PX = 4; // a press that moves further is a drag (Plotly's zoom box)
+const DOUBLE_CLICK_MS = 300; // a second press this soon is a double-click (Plotly's zoom reset)
+
+/**
+ * Call handler(x, y) in data units when the user clicks inside the axes of a drawn plot,
+ * anywhere (Plotly's own plotly_click only reports clicks on a trace's points). Drags
+ * and double-clicks stay Plotly's (zoom, reset). Returns a function that stops listening.
+ */
+export function onAreaClick(el, handler) {
+  let press = null;
+  let pending = 0;
+  const down = (event) => {
+    const inside = event.button === 0 && event.target instanceof Element && event.target.closest('.nsewdrag');
+    if (pending && inside) { // the second press of a double-click
+      clearTimeout(pending);
+      pending = 0;
+      press = null;
+      return;
+    }
+    press = inside ? { x: event.clientX, y: event.clientY } : null;
+  };
+  const up = (event) => {
+    if (!press || !el._fullLayout) return;
+    const { x, y } = press;
+    press = null;
+    if (Math.hypot(event.clientX - x, event.clientY - y) > CLICK_SLOP_PX) return;
+    const { xaxis, yaxis } = el._fullLayout;
+    const box = el.getBoundingClientRect();
+    const dataX = xaxis.p2d(x - box.left - xaxis._offset);
+    const dataY = yaxis.p2d(y - box.top - yaxis._offset);
+    pending = setTimeout(() => { pending = 0; handler(dataX, dataY); }, DOUBLE_CLICK_MS);
+  };
+  el.addEventListener('pointerdown', down, true);
+  window.addEventListener('pointerup', up, true);
+  return () => {
+    clearTimeout(pending);
+    el.removeEventListener('pointerdown', down, true);
+    window.removeEventListener('pointerup', up, true);
+  };
 }

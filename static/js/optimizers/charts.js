@@ -2,12 +2,12 @@
 // per step (log scale), the learning rate η(t) each update used, and the effective
 // per-coordinate rate (AdaGrad's only falling, RMSProp's recovering, RProp's step sizes).
 
-import { newPlot, react, relayout } from '../lib/plot.js';
+import { newPlot, react, relayout, theme } from '../lib/plot.js';
 
 const KINDS = {
   loss: { title: 'loss f(p(t))', log: true, file: 'loss' },
   lr: { title: 'learning rate η(t)', log: true, file: 'learning-rate' },
-  effective: { title: 'effective rate (x ─, y ┈)', log: true, file: 'effective-rate' },
+  effective: { title: 'effective rate: x ─, y ┈', log: true, file: 'effective-rate' },
 };
 
 function traces(kind, runs) {
@@ -47,13 +47,12 @@ export class Chart {
     const { title } = KINDS[this.kind];
     const values = data.flatMap((t) => t.y).filter((v) => v !== null && Number.isFinite(v));
     const log = KINDS[this.kind].log && values.every((v) => v > 0);
-    // Under two decades Plotly labels every digit (2 … 9): label 2 and 5 only.
-    const decades = values.length ? Math.log10(Math.max(...values) / Math.min(...values)) : 0;
-    return {
-      title: { text: title, x: 0, xanchor: 'left' },
-      margin: { t: 36, r: 10 },
+    const size = theme().size;
+    return { // a log axis is labelled by plot.js: decades, or full values over a short range
+      title: { text: title, x: 0, xref: 'paper', xanchor: 'left', font: { size: Math.round(size * 0.95) } },
+      margin: { t: Math.round(size * 2.4), r: 12 },
       xaxis: { title: { text: 'step t' } },
-      yaxis: { type: log ? 'log' : 'linear', exponentformat: 'power', ...(log ? (decades < 2 ? { dtick: 'D2' } : {}) : { nticks: 6 }) },
+      yaxis: log ? { type: 'log' } : { type: 'linear', nticks: 6, exponentformat: 'power' },
       showlegend: false,
       shapes: cursor(step),
       uirevision: this.kind,

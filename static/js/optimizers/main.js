@@ -12,15 +12,19 @@ import { Chart } from './charts.js';
 import { recordRace } from './animation.js';
 import { download, toCSV } from './exports.js';
 import { RunList } from './runlist.js';
-import { RaceState, SPEEDS, labels } from './state.js';
+import { ScenarioMenu } from './scenarios.js';
+import { PACES, RaceState, labels } from './state.js';
 import { SurfacePlot } from './surfaceplot.js';
 import { SweepPanel } from './sweep.js';
 import { Surface3D } from './surface3d.js';
 
 const $ = (selector) => document.querySelector(selector);
-// Grid points per side of the contour: every redraw of the surface plot recomputes the
-// contour (Plotly recalculates all traces when one changes), so it is kept small.
-const GRID_N = 100;
+// Grid points per side of the contour (drawn once per surface, as an image: surfaceplot.js).
+const GRID_N = 120;
+// Where a custom surface's race starts unless the URL says: the first of these points of its
+// window (as fractions of the way across, from the bottom left) where the gradient is not 0,
+// so that no run "converges" at its first step on a stationary point such as (0, 0).
+const CUSTOM_STARTS = [[0.2, 0.8], [0.8, 0.8], [0.8, 0.2], [0.2, 0.2], [0.35, 0.65], [0.6, 0.4]];
 
 const [optimizers, schedules, surfaces] = await Promise.all(
   ['/api/optimizers', '/api/schedules', '/api/surfaces'].map((url) => getJSON(url)));
@@ -39,6 +43,8 @@ const ui = {
   steps: $('[data-testid=steps]'),
   noiseStd: $('[data-testid=noise-std]'),
   noiseSeed: $('[data-testid=noise-seed]'),
+  domain: $('[data-testid=domain]'),
+  domainBoxes: ['x0', 'x1', 'y0', 'y1'].map((k) => $(`[data-testid=domain-${k}]`)),
   status: $('[data-testid=race-status]'),
   slider: $('[data-testid=step-slider]'),
   stepLabel: $('[data-testid=step]'),
@@ -46,11 +52,19 @@ const ui = {
   speed: $('[data-testid=speed]'),
   view3d: $('[data-testid=view-3d]'),
   arrows: $('[data-testid=arrows]'),
+  stage: $('.race-stage'),
 };
 
 // Per run, aligned with state.runs: what the stream has sent so far.
 let data = [];
 const session = { race: null, single: new Map(), playing: false, frame: 0, drawQueued: false, grid: null };
+const scenarios = new ScenarioMenu($('[data-testid=scenario-menu]'), $('[data-testid=scenario-current]'), meta);
+
+/** Write the state to the URL, and mark the scenario it is (if any). */
+function save() {
+  state.save();
+  scenarios.mark(state);
+}
 
 const view = {
   surface: new SurfacePlot($('[data-testid=surface-plot]'), { onClick: (x, y) => setStart([x, y]) }),
@@ -59,9 +73,9 @@ const view = {
   lr: new Chart($('[data-testid=lr-plot]'), 'lr'),
   effective: new Chart($('[data-testid=effective-lr-plot]'), 'effective'),
   runs: new RunList($('[data-testid=run-list]'), meta, {
-    onParams: (k) => { state.save(); rerun(k); },
-    onStructure: (k) => { renderRuns(); state.save(); rerun(k); },
-    onLook: () => { renderRuns(); state.save(); draw(); },
+    onParams: (k) => { save(); rerun(k); },
+    onStructure: (k) => { renderRuns(); save(); rerun(k); },
+    onLook: () => { renderRuns(); save(); draw(); },
     onRemove: (k) => { removeRun(k); },
   }),
   sweep: new SweepPanel($('[data-component=sweep]'), {
@@ -86,7 +100,13 @@ function currentLabels() {
 
 function renderRuns() {
   view.runs.render(state.runs, currentLabels(), state.runs.map((_, k) => colorOf(k)));
-  data.forEach((d, k) => view.runs.setStatus(k, d.status, d.stoppedAt));
+  data.forEach((d, k) => showStatus(k));
+}
+
+/** Run k's badge from data[k] (a stalled run's says its last loss). */
+function showStatus(k) {
+  const d = data[k];
+  view.runs.setStatus(k, d.status, d.stoppedAt, d.points.at(-1)?.[2] ?? null);
 }
 
 function emptyData() {
@@ -97,7 +117,7 @@ function addRun(run) {
   state.runs.push(run);
   data.push(emptyData());
   renderRuns();
-  state.save();
+  save();
   rerun(state.runs.length - 1);
 }
 
@@ -106,7 +126,7 @@ function removeRun(k) {
   state.runs.splice(k, 1);
   data.splice(k, 1);
   renderRuns();
-  state.save();
+  save();
   draw();
 }
 
@@ -121,6 +141,7 @@ function requestFor(indices) {
 
 function setRunning(text, phase) {
   ui.status.textContent = text;
+  ui.status.title = '';
   document.body.dataset.race = phase; // running | done | error: a hook for tests
 }
 
@@ -130,7 +151,7 @@ function setRunning(text, phase) {
  */
 async function stream(indices, controller) {
   const body = requestFor(indices);
-  indices.forEach((k) => { data[k] = emptyData(); view.runs.setStatus(k, null); });
+  indices.forEach((k) => { data[k] = emptyData(); showStatus(k); });
   for await (const { event, data: msg } of readEvents('/api/optimize/stream', { body, signal: controller.signal })) {
     if (event === 'step') {
       const d = data[indices[msg.run]];
@@ -143,7 +164,7 @@ async function stream(indices, controller) {
       const k = indices[msg.run];
       data[k].status = msg.status;
       data[k].stoppedAt = msg.stopped_at;
-      view.runs.setStatus(k, msg.status, msg.stopped_at);
+      showStatus(k);
     }
   }
 }
@@ -186,7 +207,7 @@ async function rerun(k) {
       points: run.points, lr: run.lr, effective: run.effective_lr, gradient: run.gradient,
       status: run.status, stoppedAt: run.stopped_at,
     };
-    view.runs.setStatus(k, run.status, run.stopped_at);
+    showStatus(k);
     session.single.delete(k);
     if (!session.single.size) finished();
   } catch (error) {
@@ -203,8 +224,8 @@ async function finished() {
   await draw();
   setStep(state.step);
   saveForSchedules();
-  const ended = data.map((d, k) => `${currentLabels()[k]}: ${d.status}`).join(' · ');
-  setRunning(`done · ${ended}`, 'done');
+  setRunning('done', 'done');
+  ui.status.title = data.map((d, k) => `${currentLabels()[k]}: ${d.status}`).join(' · ');
   document.body.dataset.races = String(Number(document.body.dataset.races ?? 0) + 1); // races finished: a test hook
 }
 
@@ -271,28 +292,73 @@ function setStep(step) {
   for (const chart of [view.loss, view.lr, view.effective]) chart.moveCursor(state.step);
 }
 
-function stopPlaying() {
-  session.playing = false;
-  cancelAnimationFrame(session.frame);
-  ui.play.textContent = '▶';
-  state.save();
+function showPlaying(playing) {
+  session.playing = playing;
+  ui.play.dataset.playing = String(playing);
+  ui.play.setAttribute('aria-label', playing ? 'Pause' : 'Play');
 }
 
+function stopPlaying() {
+  if (session.playing) delete document.body.dataset.played; // a hook for tests: set when playback reaches the end
+  showPlaying(false);
+  cancelAnimationFrame(session.frame);
+  save();
+}
+
+/**
+ * Play from the current step to the last at the state's pace: the whole race takes
+ * `pace` seconds whatever its steps, and a slow frame skips steps rather than slowing it.
+ */
 function togglePlay() {
   if (session.playing) { stopPlaying(); return; }
   if (state.step >= Number(ui.slider.max)) setStep(0);
-  session.playing = true;
-  ui.play.textContent = '⏸';
-  const tick = () => {
+  delete document.body.dataset.played;
+  showPlaying(true);
+  const from = state.step;
+  const perMs = Number(ui.slider.max) / (state.pace * 1000);
+  let began = null;
+  const tick = (now) => {
     if (!session.playing) return;
-    setStep(state.step + state.speed);
-    if (state.step >= Number(ui.slider.max)) { stopPlaying(); return; }
+    began ??= now;
+    const step = from + Math.floor((now - began) * perMs);
+    if (step !== state.step) setStep(step);
+    if (state.step >= Number(ui.slider.max)) {
+      stopPlaying();
+      document.body.dataset.played = String(Math.round(now - began)); // ms the playback took
+      return;
+    }
     session.frame = requestAnimationFrame(tick);
   };
   session.frame = requestAnimationFrame(tick);
 }
 
 // --- the surface and the settings ---------------------------------------------------
+
+/** The 3D view lies over the contour plot, in its place (the contour keeps being drawn). */
+function showView() {
+  const three = state.view === '3d';
+  $('[data-testid=surface-3d]').hidden = !three;
+  $('[data-testid=surface-plot]').style.visibility = three ? 'hidden' : '';
+}
+
+/**
+ * A custom surface's start: the first of CUSTOM_STARTS in its window where the engine's
+ * gradient (one step of a race, through the API) is finite and not 0. Null if none is.
+ */
+async function customStart(expression, { x, y }) {
+  for (const [fx, fy] of CUSTOM_STARTS) {
+    const start = [x[0] + fx * (x[1] - x[0]), y[0] + fy * (y[1] - y[0])].map((v) => Number(v.toPrecision(4)));
+    try {
+      const body = { expression, start, steps: 1, runs: [{ optimizer: 'sgd', params: { lr: 1e-6 } }] };
+      const [run] = (await postJSON('/api/optimize', body)).runs;
+      const g = run.gradient[0];
+      if (run.status !== 'diverged' && g && g.every(Number.isFinite) && Math.hypot(...g) > 1e-8) return start;
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+    }
+  }
+  return null;
+}
 
 async function loadSurface() {
   ui.surface.value = state.expr !== null ? '' : state.surface;
@@ -303,10 +369,13 @@ async function loadSurface() {
   try {
     if (state.expr !== null) {
       ui.expression.value = state.expr;
-      const [x, y] = [state.startPoint[0], state.startPoint[1]];
-      const half = Math.max(2, Math.abs(x) * 1.5, Math.abs(y) * 1.5);
-      info = { minima: [], domain: { x: [-half, half], y: [-half, half] }, title: 'custom' };
-      grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: 120 });
+      info = { minima: [], domain: state.window, title: 'custom' };
+      grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: GRID_N });
+      if (state.start === null) {
+        state.start = await customStart(state.expr, info.domain);
+        showSettings();
+        save();
+      }
     } else {
       info = state.surfaceInfo;
       grid = await getJSON(`/api/surfaces/${state.surface}/grid?n=${GRID_N}`);
@@ -319,6 +388,7 @@ async function loadSurface() {
     return false;
   }
   ui.surfaceNote.replaceChildren(state.expr !== null ? `f(x, y) = ${state.expr}` : `${info.formula}. ${info.description}`);
+  ui.domain.hidden = state.expr === null;
   if (info.program) { // a model surface: the program whose loss it is, over x = w and y = b
     ui.surfaceNote.append(h('details', {}, h('summary', {}, 'the model as a program (x = w, y = b)'),
       h('pre', { class: 'model-program', 'data-testid': 'model-program' }, info.program)));
@@ -336,12 +406,14 @@ function showSettings() {
   ui.steps.value = String(state.steps);
   ui.noiseStd.value = String(state.noise?.[0] ?? 0);
   ui.noiseSeed.value = String(state.noise?.[1] ?? 0);
+  const window = state.window;
+  [...window.x, ...window.y].forEach((v, i) => { ui.domainBoxes[i].value = String(v); ui.domainBoxes[i].classList.remove('invalid'); });
 }
 
 function setStart([x, y]) {
   state.start = [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
   showSettings();
-  state.save();
+  save();
   runAll();
 }
 
@@ -366,12 +438,13 @@ function wireSettings() {
     }
     state.start = null;
     showSettings();
-    state.save();
+    save();
     if (await loadSurface()) runAll();
   });
   ui.expression.addEventListener('change', async () => {
     state.expr = ui.expression.value.trim() || 'x**2 + y**2';
-    state.save();
+    state.start = null; // a new function: its own start, chosen where its gradient is not 0
+    save();
     if (await loadSurface()) runAll();
   });
   const onStart = () => {
@@ -381,16 +454,27 @@ function wireSettings() {
   };
   ui.startX.addEventListener('change', onStart);
   ui.startY.addEventListener('change', onStart);
+  const onDomain = async () => {
+    const v = ui.domainBoxes.map((box) => readNumber(box, { min: -1e6, max: 1e6 }));
+    if (v.includes(null)) return;
+    const ordered = [v[0] < v[1], v[0] < v[1], v[2] < v[3], v[2] < v[3]];
+    ui.domainBoxes.forEach((box, i) => box.classList.toggle('invalid', !ordered[i]));
+    if (ordered.includes(false)) return;
+    state.domain = v;
+    save();
+    if (await loadSurface()) draw(); // the same race over the new window
+  };
+  ui.domainBoxes.forEach((box) => box.addEventListener('change', onDomain));
   ui.steps.addEventListener('change', () => {
     const v = readNumber(ui.steps, { integer: true, min: 1, max: 10_000 });
-    if (v !== null) { state.steps = v; state.save(); runAll(); }
+    if (v !== null) { state.steps = v; save(); runAll(); }
   });
   const onNoise = () => {
     const std = readNumber(ui.noiseStd, { min: 0, max: 1000 });
     const seed = readNumber(ui.noiseSeed, { integer: true, min: 0, max: 2 ** 32 - 1 });
     if (std === null || seed === null) return;
     state.noise = std > 0 ? [std, seed] : null;
-    state.save();
+    save();
     runAll();
   };
   ui.noiseStd.addEventListener('change', onNoise);
@@ -399,26 +483,26 @@ function wireSettings() {
   $('[data-testid=add-run]').addEventListener('click', () => addRun({
     optimizer: 'adam', params: {}, schedule: 'constant', scheduleParams: {}, label: null, color: null, hidden: false,
   }));
-  ui.slider.addEventListener('input', () => { stopPlaying(); setStep(Number(ui.slider.value)); state.save(); });
+  ui.slider.addEventListener('input', () => { stopPlaying(); setStep(Number(ui.slider.value)); save(); });
   ui.play.addEventListener('click', () => togglePlay());
-  ui.speed.replaceChildren(...SPEEDS.map((s) => h('option', { value: s, selected: s === state.speed }, `${s} steps/frame`)));
-  ui.speed.addEventListener('change', () => { state.speed = Number(ui.speed.value); state.save(); });
+  ui.speed.replaceChildren(...PACES.map((s) => h('option', { value: s, selected: s === state.pace }, `${s} s a race`)));
+  ui.speed.addEventListener('change', () => { state.pace = Number(ui.speed.value); save(); });
   ui.arrows.checked = state.arrows;
   view.surface.arrows = state.arrows;
   ui.arrows.addEventListener('change', () => {
     state.arrows = ui.arrows.checked;
     view.surface.arrows = state.arrows;
-    state.save();
+    save();
     setStep(state.step);
   });
   ui.view3d.checked = state.view === '3d';
   ui.view3d.addEventListener('change', () => {
     state.view = ui.view3d.checked ? '3d' : 'contour';
-    $('[data-testid=surface-3d]').hidden = state.view !== '3d';
-    state.save();
+    showView();
+    save();
     draw();
   });
-  $('[data-testid=surface-3d]').hidden = state.view !== '3d';
+  showView();
   $('[data-testid=export-json]').addEventListener('click', () => {
     const names = currentLabels();
     download('race.json', 'application/json', JSON.stringify({
@@ -466,5 +550,9 @@ data = state.runs.map(() => emptyData());
 renderRuns();
 wireSettings();
 showSettings();
-state.save();
+save();
+// A scenario's link opened: bring the race into view where it does not fit above the fold (a phone).
+if (scenarios.mark(state) && ui.stage.getBoundingClientRect().top > window.innerHeight / 3) {
+  ui.stage.scrollIntoView({ block: 'start' });
+}
 if (await loadSurface()) runAll();

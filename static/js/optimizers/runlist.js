@@ -5,8 +5,24 @@
 // [data-testid=status-LABEL] exists only once that run has ended.
 
 import { h, replace } from '../lib/dom.js';
-import { mathLines } from '../lib/math.js';
+import { fmt } from '../lib/format.js';
 import { paramControl } from '../lib/params.js';
+import { fitFormula, formulaBlock } from './formula.js';
+
+/** A run's status as its badge says it: "stalled at step 177, loss 2.73". */
+export function statusText(status, stoppedAt, loss = null) {
+  if (status === 'diverged') return `diverged at step ${stoppedAt}`;
+  if (status === 'converged') return `converged at step ${stoppedAt}`;
+  if (status === 'stalled') return `stalled at step ${stoppedAt}${loss === null ? '' : `, loss ${fmt(loss)}`}`;
+  return `max_steps (${stoppedAt})`;
+}
+
+const STATUS_TITLES = {
+  stalled: 'The gradient and the step vanished away from a minimum: a plateau where no gradient flows, a saddle point, or a local minimum above the surface\'s lowest',
+  converged: 'The gradient and the step fell below 1e-8 at a minimum',
+  diverged: 'A coordinate or the loss went beyond 1e6 or stopped being a number',
+  max_steps: 'Ran every step',
+};
 
 export class RunList {
   /**
@@ -19,12 +35,24 @@ export class RunList {
     this.meta = meta;
     this.callbacks = callbacks;
     this.badges = [];
+    // Formulas are fitted to their cards once laid out, and again when the cards change width.
+    let width = 0;
+    new ResizeObserver(() => {
+      if (this.el.clientWidth === width) return;
+      width = this.el.clientWidth;
+      this.fit();
+    }).observe(this.el);
   }
 
   /** colors[k]: the colour run k is drawn in (its own, or the theme's). */
   render(runs, labels, colors) {
     this.badges = [];
     replace(this.el, runs.map((run, k) => this.card(run, k, labels[k], runs.length, colors[k])));
+    this.fit();
+  }
+
+  fit() {
+    for (const block of this.el.querySelectorAll('.formula-lines')) fitFormula(block);
   }
 
   card(run, k, label, count, drawnColor) {
@@ -71,16 +99,16 @@ export class RunList {
     return h('li', { class: `run-card${run.hidden ? ' hidden-run' : ''}`, style: `--run-color: ${drawnColor}`, 'data-label': label },
       h('div', { class: 'run-head' }, color, name, badge, hide, remove),
       h('div', { class: 'run-row' }, pickOptimizer),
-      h('div', { class: 'formula', title: opt.citation }, mathLines(opt.formula)),
+      h('div', { class: 'formula', title: opt.citation }, formulaBlock(opt.formula)),
       h('div', { class: 'run-params' }, params),
-      h('details', { class: 'run-schedule-box', open: schedule.id !== 'constant' },
+      h('details', { class: 'run-schedule-box', open: schedule.id !== 'constant', ontoggle: () => this.fit() },
         h('summary', {}, 'schedule: ', pickSchedule),
-        h('div', { class: 'formula' }, mathLines(schedule.formula)),
+        h('div', { class: 'formula' }, formulaBlock(schedule.formula)),
         h('div', { class: 'run-params' }, scheduleParams)));
   }
 
-  /** Show run k's status (null: running, no badge). */
-  setStatus(k, status, stoppedAt) {
+  /** Show run k's status (null: running, no badge); loss: its last loss (a stalled run says it). */
+  setStatus(k, status, stoppedAt, loss = null) {
     const badge = this.badges[k];
     if (!badge) return;
     if (!status) {
@@ -91,7 +119,7 @@ export class RunList {
     badge.el.hidden = false;
     badge.el.dataset.testid = `status-${badge.label}`;
     badge.el.className = `badge run-status status-${status}`;
-    badge.el.textContent = status === 'diverged' ? `diverged at step ${stoppedAt}`
-      : status === 'converged' ? `converged at step ${stoppedAt}` : `max_steps (${stoppedAt})`;
+    badge.el.textContent = statusText(status, stoppedAt, loss);
+    badge.el.title = STATUS_TITLES[status] ?? '';
   }
 }

@@ -2,7 +2,10 @@
 //
 //   /optimizers?surface=rosenbrock&start=-1.5,2&steps=500&noise=0.5,1
 //     &run=sgd,lr=0.001&run=adam,lr=0.02,schedule=cosine,s.period=200,label=Adam%20cosine
+//   /optimizers?expr=x**2%2B10*y**2&domain=-2,2,-2,2&start=-1.2,1.2&run=…
 //
+// A custom surface (`expr`) has a window, `domain=X0,X1,Y0,Y1` (default [−2, 2]², grown to
+// hold a start outside it); `pace` is how many seconds the whole race plays in.
 // A run is `OPTIMIZER,NAME=VALUE,…`: the optimizer's hyperparameters by name,
 // `schedule=ID` and its parameters prefixed `s.`, a list as values joined by `|`
 // (`s.boundaries=200|400`), `color=RRGGBB` and `hide=1` for how it is drawn, and
@@ -12,7 +15,11 @@
 import { formatParam, parseParam } from '../lib/params.js';
 import { UrlState, field } from '../lib/urlstate.js';
 
-export const SPEEDS = [1, 2, 5, 10, 25];
+/** Seconds a whole race plays in, whatever its steps: 8 s is slow enough to talk over. */
+export const PACES = [2, 4, 8, 15, 30];
+export const DEFAULT_PACE = 8;
+/** A custom surface's window when the URL gives none. */
+export const DEFAULT_DOMAIN = [-2, 2, -2, 2];
 
 /** The default race when the URL names none: the lecture's three classics on Rosenbrock. */
 const DEFAULT_RUNS = ['sgd,lr=0.001', 'momentum,lr=0.001', 'adam,lr=0.02'];
@@ -27,12 +34,17 @@ export class RaceState extends UrlState {
       noise: field.list(field.float({ min: 0, max: 1e3 }), { default: null, length: 2, label: 'noise' }),
       run: field.list(field.string({ maxLength: 2000 }), { default: DEFAULT_RUNS, repeat: true, always: true }),
       step: field.int({ default: 0, min: 0, max: 10_000 }),
-      speed: field.float({ default: 5, choices: SPEEDS, label: 'speed' }),
+      domain: field.list(field.float({ min: -1e6, max: 1e6 }), { default: null, length: 4, label: 'domain' }),
+      pace: field.float({ default: DEFAULT_PACE, choices: PACES, label: 'pace' }),
       view: field.string({ default: 'contour', choices: ['contour', '3d'] }),
       arrows: field.bool(),
       presenter: field.bool(),
     }, search);
     Object.defineProperty(this, 'meta', { value: meta });
+    if (this.domain && !(this.domain[0] < this.domain[1] && this.domain[2] < this.domain[3])) {
+      this.notices.push(`domain '${this.domain.join(',')}' needs x from < x to and y from < y to; using the default`);
+      this.domain = null;
+    }
     if (this.noise && !Number.isInteger(this.noise[1])) {
       this.notices.push(`noise seed '${this.noise[1]}' is not a whole number; using no noise instead`);
       this.noise = null;
@@ -52,9 +64,20 @@ export class RaceState extends UrlState {
     return this.meta.surfaces.find((s) => s.id === this.surface);
   }
 
-  /** The start: the URL's, else the surface's own. */
+  /** The start: the URL's, else the surface's own (a custom surface's is chosen by the page). */
   get startPoint() {
-    return this.start ?? (this.expr === null ? this.surfaceInfo.start : [0, 0]);
+    return this.start ?? (this.expr === null ? this.surfaceInfo.start : centre(this.window));
+  }
+
+  /** The plot's window {x: [lo, hi], y: [lo, hi]}: a named surface's own, a custom one's domain. */
+  get window() {
+    if (this.expr === null) return this.surfaceInfo.domain;
+    let [x0, x1, y0, y1] = this.domain ?? DEFAULT_DOMAIN;
+    if (!this.domain && this.start) { // a start from the URL outside the default: grow it around the start
+      const half = Math.max(2, Math.abs(this.start[0]) * 1.5, Math.abs(this.start[1]) * 1.5);
+      [x0, x1, y0, y1] = [-half, half, -half, half];
+    }
+    return { x: [x0, x1], y: [y0, y1] };
   }
 
   /** The OptimizeRequest for these runs (all of them by default). */
@@ -76,6 +99,10 @@ export class RaceState extends UrlState {
     this.run = this.runs.map((run) => formatRun(run, this.meta));
     super.save();
   }
+}
+
+function centre({ x, y }) {
+  return [(x[0] + x[1]) / 2, (y[0] + y[1]) / 2];
 }
 
 function value(text) {

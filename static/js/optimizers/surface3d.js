@@ -1,6 +1,6 @@
 // The 3D view: the surface with each run's trajectory drawn on it (z = the loss, on the
-// contour's log scale where the range is wide). Shown beside the contour plot, which
-// keeps its test hooks.
+// contour's log scale where the range is wide). Shown in the contour plot's place (over
+// it: the contour plot keeps being drawn, and keeps its test hooks).
 
 import { newPlot, react } from '../lib/plot.js';
 import { contourScale } from './surfaceplot.js';

@@ -1,6 +1,7 @@
 // The race page's hyperparameter sweep: one optimizer over a grid of two of its
 // hyperparameters (POST /api/optimize/sweep), drawn as a heatmap of the final loss on a
-// log colour scale, diverged cells marked ✕; clicking a cell adds that setting as a run.
+// log colour scale, diverged cells marked ✕ and stalled ones ◌; clicking a cell adds that
+// setting as a run.
 //
 //   const sweep = new SweepPanel(container, { meta, base: () => ({surface, start, steps, noise}),
 //                                             onAddRun: (run) => …, initialOptimizer: 'momentum' });
@@ -370,7 +371,8 @@ export class SweepPanel {
     const { status } = this.shown.answer;
     const counts = {};
     for (const s of status.flat()) counts[s] = (counts[s] ?? 0) + 1;
-    const parts = Object.entries(counts).map(([s, n]) => `${n} ${s === 'max_steps' ? 'ran all steps' : s}`);
+    const said = { max_steps: 'ran all steps', diverged: 'diverged (✕)', stalled: 'stalled (◌: stopped away from a minimum)' };
+    const parts = Object.entries(counts).map(([s, n]) => `${n} ${said[s] ?? s}`);
     return `${status.flat().length} cells: ${parts.join(', ')}. Click a cell to add that run.`;
   }
 
@@ -385,6 +387,7 @@ export class SweepPanel {
     const yParam = oneRow ? null : optimizer.params.find((p) => p.name === yName);
     const css = getComputedStyle(this.root);
     const bad = css.getPropertyValue('--bad').trim() || '#b42318';
+    const stall = css.getPropertyValue('--stall').trim() || '#5a3fa0';
     const current = css.getPropertyValue('--current').trim() || '#f2a100';
 
     // log10 of the final loss; a loss of exactly 0 sits at the bottom of the scale.
@@ -396,16 +399,22 @@ export class SweepPanel {
       `${xName} = ${fmt(x[j])}`,
       oneRow ? null : `${yName} = ${fmt(y[i])}`,
       v === null ? `diverged at step ${stoppedAt[i][j]}` : `final loss ${fmt(v)}`,
-      v === null ? null : status[i][j] === 'converged' ? `converged at step ${stoppedAt[i][j]}` : status[i][j],
+      v === null ? null : status[i][j] === 'max_steps' ? 'ran all steps' : `${status[i][j]} at step ${stoppedAt[i][j]}`,
     ].filter(Boolean).join('<br>')));
-    const diverged = { x: [], y: [], text: [], customdata: [] };
-    loss.forEach((row, i) => row.forEach((v, j) => {
-      if (v !== null) return;
-      diverged.x.push(x[j]);
-      diverged.y.push(y[i]);
-      diverged.text.push(text[i][j]);
-      diverged.customdata.push([i, j]);
-    }));
+    // Cells that did not end as a loss can say: ✕ diverged, ◌ stalled (stopped away from a minimum).
+    const cells = (which) => {
+      const out = { x: [], y: [], text: [], customdata: [] };
+      status.forEach((row, i) => row.forEach((s, j) => {
+        if (s !== which) return;
+        out.x.push(x[j]);
+        out.y.push(y[i]);
+        out.text.push(text[i][j]);
+        out.customdata.push([i, j]);
+      }));
+      return out;
+    };
+    const diverged = cells('diverged');
+    const stalled = cells('stalled');
 
     const traces = [
       {
@@ -417,6 +426,11 @@ export class SweepPanel {
         type: 'scatter', mode: 'markers', name: 'diverged', ...diverged,
         marker: { symbol: 'x-thin-open', size: 12, color: bad, line: { width: 2.5, color: bad } },
         hovertemplate: '%{text}<extra></extra>', showlegend: diverged.x.length > 0,
+      },
+      {
+        type: 'scatter', mode: 'markers', name: 'stalled', ...stalled,
+        marker: { symbol: 'circle-open', size: 13, color: stall, line: { width: 3, color: stall } },
+        hovertemplate: '%{text}<extra></extra>', showlegend: stalled.x.length > 0,
       },
     ];
     if (chosen) {
