@@ -90,8 +90,8 @@ export class SymmetryPanel {
       table(w1, b1),
       h('p', { class: 'symmetry-text' }, c.text),
       h('details', {},
-        h('summary', {}, 'program · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}` }, 'step through it on /graph'),
-          ' · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}&optimizer=sgd&lr=0.5&iteration=20`, 'data-train-link': '' },
+        h('summary', {}, 'program · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}`, 'data-carry-presenter': '' }, 'step through it on /graph'),
+          ' · ', h('a', { href: `/graph?program=${encodeURIComponent(c.program)}&optimizer=sgd&lr=0.5&iteration=20`, 'data-train-link': '', 'data-carry-presenter': '' },
             'after 20 SGD updates')),
         h('pre', {}, c.program)));
   }

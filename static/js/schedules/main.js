@@ -177,7 +177,7 @@ async function loadLosses() {
 function describeLosses() {
   if (session.source === 'builtin') {
     const { text, href } = builtinDescription(state.steps);
-    replace(ui.lossNote, text, ' ', h('a', { href, 'data-testid': 'builtin-race-link' }, 'Open this race'), '.');
+    replace(ui.lossNote, text, ' ', h('a', { href, 'data-testid': 'builtin-race-link', 'data-carry-presenter': '' }, 'Open this race'), '.');
     return;
   }
   const run = session.race.runs[session.source];
