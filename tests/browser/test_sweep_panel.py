@@ -268,3 +268,30 @@ def test_a_newer_sweep_aborts_the_previous_and_a_changed_base_marks_it_stale(pag
     assert "800 steps" in page.inner_text(f"{PANEL} .sweep-cost")
     sweep(page)
     assert page.get_attribute(PANEL, "data-stale") == "false"
+
+
+def test_stalled_cells_are_marked_apart_from_the_diverged(page, app_url):
+    # The dead ReLU unit (model_relu from (2.5, 1.5)): with α = 0.9 momentum overshoots into
+    # the flat region where no gradient flows from lr = 0.01 on, and stops there: stalled.
+    mount(page, steps=300)
+    page.evaluate("() => { window.sweepBase = { surface: 'model_relu', start: [2.5, 1.5], steps: 300 }; }")
+    for axis, values in (("x", ("0.001", "0.04", "6")), ("y", ("0.5", "0.9", "2"))):
+        for name, value in zip(("from", "to", "count"), values):
+            page.fill(f"{PANEL} [data-axis={axis}] input[name={name}]", value)
+    body = sweep(page)
+    answer = api_sweep(app_url, body).json()
+    stalled = {(answer["x"][j], answer["y"][i]) for i, row in enumerate(answer["status"])
+               for j, s in enumerate(row) if s == "stalled"}
+    assert len(stalled) >= 2 and all(y == 0.9 for _, y in stalled)
+    marks = page.evaluate("""() => {
+        const t = document.querySelector('[data-testid=sweep-plot]').data.find((t) => t.name === 'stalled');
+        return { x: t.x, y: t.y, text: t.text, color: t.marker.color, symbol: t.marker.symbol };
+    }""")
+    assert set(zip(marks["x"], marks["y"], strict=True)) == stalled
+    assert all(text.splitlines()[-1].startswith("stalled at step ") for text in (t.replace("<br>", "\n") for t in marks["text"]))
+    assert marks["symbol"] != "x-thin-open"  # not the diverged cells' ✕
+    assert f"{len(stalled)} stalled" in page.inner_text(f"{PANEL} .sweep-message")
+    # A stalled cell keeps its colour: its final loss is the plateau's, mean t² = 2.734
+    i, j = next((i, j) for i, row in enumerate(answer["status"]) for j, s in enumerate(row) if s == "stalled")
+    assert answer["final_loss"][i][j] == pytest.approx(2.734)
+    assert page.evaluate(DRAWN)["z"][i][j] == pytest.approx(math.log10(2.734))

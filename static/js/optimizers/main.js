@@ -551,8 +551,8 @@ renderRuns();
 wireSettings();
 showSettings();
 save();
-// A scenario's link opened: bring the race into view where it does not fit above the fold (a phone).
-if (scenarios.mark(state) && ui.stage.getBoundingClientRect().top > window.innerHeight / 3) {
+// A scenario's link opened: bring the race into view where it does not fit in the window (a phone).
+if (scenarios.mark(state) && ui.stage.getBoundingClientRect().bottom > window.innerHeight) {
   ui.stage.scrollIntoView({ block: 'start' });
 }
 if (await loadSurface()) runAll();

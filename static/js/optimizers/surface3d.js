@@ -2,7 +2,7 @@
 // contour's log scale where the range is wide). Shown in the contour plot's place (over
 // it: the contour plot keeps being drawn, and keeps its test hooks).
 
-import { newPlot, react } from '../lib/plot.js';
+import { newPlot, react, theme } from '../lib/plot.js';
 import { contourScale } from './surfaceplot.js';
 
 export class Surface3D {
@@ -38,10 +38,13 @@ export class Surface3D {
         marker: { color: run.color, size: 5 }, visible: !run.hidden,
       }];
     })];
+    // Tick labels smaller than the page's type: three axes' worth crowd a 3D box.
+    const tickfont = { size: Math.round(theme().size * 0.7) };
+    const axis = (text) => ({ title: { text }, tickfont, nticks: 5 });
     const layout = {
       margin: { t: 0, r: 0, l: 0, b: 0 },
-      scene: { xaxis: { title: { text: 'x' } }, yaxis: { title: { text: 'y' } },
-        zaxis: { title: { text: this.scale.log ? 'log₁₀ f' : 'f' } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
+      scene: { xaxis: axis('x'), yaxis: axis('y'), zaxis: axis(this.scale.log ? 'log₁₀ f' : 'f'),
+        aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
       legend: { orientation: 'h' },
       uirevision: 'surface3d',
     };

@@ -69,7 +69,7 @@ export function stepMarkers(runs, step) {
 /** Line widths by draw order: the first run on top and thinnest, each one under it wider,
  * so a path that another run retraces still shows along both its edges. */
 export function pathWidth(k, scale = 1) {
-  return (2 + 1.5 * Math.min(k, 4)) * scale;
+  return (2 + 2.5 * Math.min(k, 3)) * scale;
 }
 
 function arrow(name, from, to, color, dash, scale) {
