@@ -299,7 +299,6 @@ function showPlaying(playing) {
 }
 
 function stopPlaying() {
-  if (session.playing) delete document.body.dataset.played; // a hook for tests: set when playback reaches the end
   showPlaying(false);
   cancelAnimationFrame(session.frame);
   save();
@@ -324,7 +323,7 @@ function togglePlay() {
     if (step !== state.step) setStep(step);
     if (state.step >= Number(ui.slider.max)) {
       stopPlaying();
-      document.body.dataset.played = String(Math.round(now - began)); // ms the playback took
+      document.body.dataset.played = String(Math.round(now - began)); // a hook for tests: ms a whole playback took
       return;
     }
     session.frame = requestAnimationFrame(tick);
@@ -369,7 +368,7 @@ async function loadSurface() {
   try {
     if (state.expr !== null) {
       ui.expression.value = state.expr;
-      info = { minima: [], domain: state.window, title: 'custom' };
+      info = { minima: [], domain: state.bounds, title: 'custom' };
       grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: GRID_N });
       if (state.start === null) {
         state.start = await customStart(state.expr, info.domain);
@@ -406,8 +405,8 @@ function showSettings() {
   ui.steps.value = String(state.steps);
   ui.noiseStd.value = String(state.noise?.[0] ?? 0);
   ui.noiseSeed.value = String(state.noise?.[1] ?? 0);
-  const window = state.window;
-  [...window.x, ...window.y].forEach((v, i) => { ui.domainBoxes[i].value = String(v); ui.domainBoxes[i].classList.remove('invalid'); });
+  const bounds = state.bounds;
+  [...bounds.x, ...bounds.y].forEach((v, i) => { ui.domainBoxes[i].value = String(v); ui.domainBoxes[i].classList.remove('invalid'); });
 }
 
 function setStart([x, y]) {
@@ -435,6 +434,7 @@ function wireSettings() {
     } else {
       state.surface = ui.surface.value;
       state.expr = null;
+      state.domain = null; // a custom surface's window
     }
     state.start = null;
     showSettings();
@@ -457,9 +457,9 @@ function wireSettings() {
   const onDomain = async () => {
     const v = ui.domainBoxes.map((box) => readNumber(box, { min: -1e6, max: 1e6 }));
     if (v.includes(null)) return;
-    const ordered = [v[0] < v[1], v[0] < v[1], v[2] < v[3], v[2] < v[3]];
-    ui.domainBoxes.forEach((box, i) => box.classList.toggle('invalid', !ordered[i]));
-    if (ordered.includes(false)) return;
+    const [xOk, yOk] = [v[0] < v[1], v[2] < v[3]]; // "from" below "to"
+    [xOk, xOk, yOk, yOk].forEach((ok, i) => ui.domainBoxes[i].classList.toggle('invalid', !ok));
+    if (!xOk || !yOk) return;
     state.domain = v;
     save();
     if (await loadSurface()) draw(); // the same race over the new window

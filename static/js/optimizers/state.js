@@ -66,11 +66,11 @@ export class RaceState extends UrlState {
 
   /** The start: the URL's, else the surface's own (a custom surface's is chosen by the page). */
   get startPoint() {
-    return this.start ?? (this.expr === null ? this.surfaceInfo.start : centre(this.window));
+    return this.start ?? (this.expr === null ? this.surfaceInfo.start : centre(this.bounds));
   }
 
   /** The plot's window {x: [lo, hi], y: [lo, hi]}: a named surface's own, a custom one's domain. */
-  get window() {
+  get bounds() {
     if (this.expr === null) return this.surfaceInfo.domain;
     let [x0, x1, y0, y1] = this.domain ?? DEFAULT_DOMAIN;
     if (!this.domain && this.start) { // a start from the URL outside the default: grow it around the start

@@ -202,7 +202,7 @@ export class SurfacePlot {
       type: 'scatter', mode: 'markers', name: 'f scale', x: [null], y: [null], showlegend: false, hoverinfo: 'skip',
       marker: {
         color: scale.range, cmin: scale.range[0], cmax: scale.range[1], colorscale: 'Viridis', opacity: 0.85,
-        showscale: true, colorbar: { thickness: 12, ...scale.colorbar },
+        showscale: true, colorbar: { thickness: 12, tickfont: { size: Math.round(theme().size * 0.8) }, ...scale.colorbar },
       },
     };
     const minima = info.minima?.length ? [{

@@ -16,7 +16,7 @@ import { h, replace } from '../lib/dom.js';
 import { fmt } from '../lib/format.js';
 import { isAbort, postJSON } from '../lib/http.js';
 import { paramControl, parseParam } from '../lib/params.js';
-import { onPlotEvent, purge, react } from '../lib/plot.js';
+import { onPlotEvent, purge, react, theme } from '../lib/plot.js';
 
 const COUNTS = { x: 7, y: 6 }; // the pre-filled grid: 42 cells
 const MARK_MS = 1500; // how long a clicked cell stays marked
@@ -442,7 +442,12 @@ export class SweepPanel {
     }
     const where = request.expression != null ? `f = ${request.expression}` : (this.meta.surfaces?.find((s) => s.id === request.surface)?.title ?? request.surface);
     const layout = {
-      title: { text: `${optimizer.title} on ${where}: final loss after ${request.steps.toLocaleString('en')} steps`, x: 0, xref: 'paper', xanchor: 'left' },
+      // Two lines, so that a long surface's name stays on a projected or phone-sized plot
+      title: {
+        text: `${optimizer.title} on ${where}<br>final loss after ${request.steps.toLocaleString('en')} steps`,
+        x: 0, xref: 'paper', xanchor: 'left', font: { size: Math.round(theme().size * 0.95) },
+      },
+      margin: { t: Math.round(theme().size * 3.8) },
       xaxis: axisLayout(xParam, x),
       yaxis: oneRow
         ? { title: { text: `${optimizer.title}: ${xName} only` }, showticklabels: false, ticks: '', showgrid: false, zeroline: false }
