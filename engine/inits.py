@@ -22,7 +22,8 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.limits import MAX_INIT_SCALE
-from engine.params import Param, ParamError, check_params
+from engine.params import Param, ParamError
+from engine.registry import Entry
 
 __all__ = ["INITS", "Init", "fans"]
 
@@ -98,8 +99,8 @@ def _check_uniform(p: dict) -> None:
 
 # --- the registry --------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
-class Init:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Init(Entry):
     """One initialisation: metadata for the API/UI, its parameters and its draw function.
 
     ``random`` says whether the draw reads ``rng``; ``matrix`` whether it needs a 2-D
@@ -115,12 +116,6 @@ class Init:
     matrix: bool = False
     check: Callable[[dict], None] | None = None
 
-    def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
-        """Defaults filled in; ParamError (an InputError) naming the parameter and its range otherwise."""
-        p = check_params(self.id, self.params, params)
-        if self.check:
-            self.check(p)
-        return p
 
     def __call__(self, shape: Sequence[int], params: Mapping[str, Any] | None = None,
                  rng: np.random.Generator | int = 0) -> np.ndarray:
@@ -140,28 +135,28 @@ _GLOROT = "Glorot & Bengio (2010), Understanding the difficulty of training deep
 _HE = "He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers, ICCV, https://arxiv.org/abs/1502.01852"
 
 INITS: dict[str, Init] = {i.id: i for i in (
-    Init("zeros", "Zeros", "W = 0",
-         "Symmetry: every unit of a layer gets the same gradient (Goodfellow, Bengio & Courville 2016, §8.4)",
-         (GAIN,), zeros, random=False),
-    Init("ones", "Ones", "W = gain·1",
-         "Symmetry: every unit of a layer gets the same gradient (Goodfellow, Bengio & Courville 2016, §8.4)",
-         (GAIN,), ones, random=False),
-    Init("identity", "Identity", "W = gain·I",
-         "Le, Jaitly & Hinton (2015), A Simple Way to Initialize Recurrent Networks of Rectified Linear Units, "
+    Init(id="zeros", title="Zeros", formula="W = 0",
+         citation="Symmetry: every unit of a layer gets the same gradient (Goodfellow, Bengio & Courville 2016, §8.4)",
+         params=(GAIN,), draw=zeros, random=False),
+    Init(id="ones", title="Ones", formula="W = gain·1",
+         citation="Symmetry: every unit of a layer gets the same gradient (Goodfellow, Bengio & Courville 2016, §8.4)",
+         params=(GAIN,), draw=ones, random=False),
+    Init(id="identity", title="Identity", formula="W = gain·I",
+         citation="Le, Jaitly & Hinton (2015), A Simple Way to Initialize Recurrent Networks of Rectified Linear Units, "
          "https://arxiv.org/abs/1504.00941; torch.nn.init.eye_",
-         (GAIN,), identity, random=False, matrix=True),
-    Init("normal", "Normal", "W ~ N(0, gain²)", "torch.nn.init.normal_(std=gain)", (GAIN,), normal),
-    Init("uniform", "Uniform", "W ~ gain·U(low, high)", "torch.nn.init.uniform_(a=low, b=high), times gain", (
+         params=(GAIN,), draw=identity, random=False, matrix=True),
+    Init(id="normal", title="Normal", formula="W ~ N(0, gain²)", citation="torch.nn.init.normal_(std=gain)", params=(GAIN,), draw=normal),
+    Init(id="uniform", title="Uniform", formula="W ~ gain·U(low, high)", citation="torch.nn.init.uniform_(a=low, b=high), times gain", params=(
         GAIN,
         Param("low", -1.0, -MAX_INIT_SCALE, MAX_INIT_SCALE, "lower end of the interval", slider_min=-10, slider_max=10),
         Param("high", 1.0, -MAX_INIT_SCALE, MAX_INIT_SCALE, "upper end of the interval", slider_min=-10, slider_max=10),
-    ), uniform, check=_check_uniform),
-    Init("glorot_uniform", "Glorot (Xavier) uniform", "W ~ U(−a, a),  a = gain·√(6/(fan_in + fan_out))",
-         f"{_GLOROT}; torch.nn.init.xavier_uniform_", (GAIN,), glorot_uniform),
-    Init("glorot_normal", "Glorot (Xavier) normal", "W ~ N(0, σ²),  σ = gain·√(2/(fan_in + fan_out))",
-         f"{_GLOROT}; torch.nn.init.xavier_normal_", (GAIN,), glorot_normal),
-    Init("he_uniform", "He (Kaiming) uniform", "W ~ U(−a, a),  a = gain·√(6/fan_in)",
-         f"{_HE}; torch.nn.init.kaiming_uniform_(nonlinearity='relu')", (GAIN,), he_uniform),
-    Init("he_normal", "He (Kaiming) normal", "W ~ N(0, σ²),  σ = gain·√(2/fan_in)",
-         f"{_HE}; torch.nn.init.kaiming_normal_(nonlinearity='relu')", (GAIN,), he_normal),
+    ), draw=uniform, check=_check_uniform),
+    Init(id="glorot_uniform", title="Glorot (Xavier) uniform", formula="W ~ U(−a, a),  a = gain·√(6/(fan_in + fan_out))",
+         citation=f"{_GLOROT}; torch.nn.init.xavier_uniform_", params=(GAIN,), draw=glorot_uniform),
+    Init(id="glorot_normal", title="Glorot (Xavier) normal", formula="W ~ N(0, σ²),  σ = gain·√(2/(fan_in + fan_out))",
+         citation=f"{_GLOROT}; torch.nn.init.xavier_normal_", params=(GAIN,), draw=glorot_normal),
+    Init(id="he_uniform", title="He (Kaiming) uniform", formula="W ~ U(−a, a),  a = gain·√(6/fan_in)",
+         citation=f"{_HE}; torch.nn.init.kaiming_uniform_(nonlinearity='relu')", params=(GAIN,), draw=he_uniform),
+    Init(id="he_normal", title="He (Kaiming) normal", formula="W ~ N(0, σ²),  σ = gain·√(2/fan_in)",
+         citation=f"{_HE}; torch.nn.init.kaiming_normal_(nonlinearity='relu')", params=(GAIN,), draw=he_normal),
 )}

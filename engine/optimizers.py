@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from engine.limits import MAX_LR
-from engine.params import Param, ParamError, check_params
+from engine.params import Param, ParamError
+from engine.registry import Entry
 
 __all__ = ["OPTIMIZERS", "Optimizer", "stack_group"]
 
@@ -59,7 +60,7 @@ def _rate(lr: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-class Optimizer:
+class Optimizer(Entry):
     """Base: metadata, validation and stacking. Subclasses give ``init_state`` and ``step``.
 
     ``step(w, d, t, lr, state, out=None) -> (w_new, effective_lr)`` with w, d (K, D),
@@ -96,15 +97,6 @@ class Optimizer:
     params: tuple[Param, ...]
     consts: tuple[str, ...] = ()  # entries of hp that step reads, kept in state at w's shape
     state_arrays: tuple[str, ...] = ()  # the state the formula carries from step to step, 0 at first
-
-    def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
-        """Defaults filled in; ParamError (an InputError) naming the parameter and its range otherwise."""
-        out = check_params(self.id, self.params, params)
-        self._check(out)
-        return out
-
-    def _check(self, p: dict) -> None:
-        """Cross-parameter rules (none by default)."""
 
     def stack_params(self, runs: Sequence[Mapping[str, Any] | None]) -> dict[str, np.ndarray]:
         """Validate each run's params and stack them as (K, 1) columns, one row per run.
@@ -394,7 +386,7 @@ class RProp(Optimizer):
               Param("step_max", 50.0, 1e-6, 1000.0, "Δmax, largest step size", scale="log"))
     consts = ("eta_minus", "eta_plus", "step_min", "step_max")
 
-    def _check(self, p):
+    def check(self, p):
         if p["step_min"] > p["step_max"]:
             raise ParamError(self.id, "step_min",
                              f"({p['step_min']:g}) must not exceed step_max ({p['step_max']:g})")

@@ -59,7 +59,7 @@ from engine.errors import InputError
 from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_RECORDED_NUMBERS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
 from engine.program import ProgramError
-from engine.schedules import SCHEDULES, Scheduler
+from engine.schedules import SCHEDULES
 from engine.surfaces import SURFACES, SurfaceFunction
 
 __all__ = [
@@ -259,7 +259,7 @@ class Batch:
             idx_ = slice(None) if len(idx) == K else np.array(idx)
             schedule, sp = SCHEDULES[name], self.schedule_params[idx[0]]
             scheduler = schedule.start(lr0[idx_], sp)
-            if type(scheduler).observe is Scheduler.observe:
+            if not scheduler.loss_driven:
                 self.lr_table[:, idx_] = schedule.eta_at(ts, lr0[idx_], sp)[..., None]
             else:
                 self.observers.append((idx_, scheduler))

@@ -32,7 +32,8 @@ import numpy as np
 from engine.errors import InputError
 from engine.limits import MAX_LR
 from engine.limits import MAX_STEPS as MAX_T
-from engine.params import Param, ParamError, check_params
+from engine.params import Param, ParamError
+from engine.registry import Entry
 
 __all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler", "schedule_curve"]
 
@@ -112,6 +113,8 @@ class Scheduler:
     """η(t) for K runs of a time-only schedule. ``rate(t)`` reads a table of the formula
     evaluated in chunks (fast: it is called once per update), extended as t grows."""
 
+    loss_driven = False  # True where observe() changes later rates
+
     def __init__(self, schedule: Schedule, lr0: np.ndarray, params: dict):
         self.schedule, self.lr0, self.params = schedule, lr0, params
         self._table = np.empty((0, lr0.shape[0]))
@@ -137,6 +140,8 @@ class NewbobScheduler(Scheduler):
     ``threshold``, η is multiplied by ``factor`` at that boundary and at every boundary
     after it.
     """
+
+    loss_driven = True
 
     def __init__(self, schedule: Schedule, lr0: np.ndarray, params: dict):
         super().__init__(schedule, lr0, params)
@@ -167,24 +172,23 @@ class NewbobScheduler(Scheduler):
         self._eta.flags.writeable = False
 
 
-@dataclass(frozen=True, eq=False)
-class Schedule:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Schedule(Entry):
     """One schedule: metadata for the API/UI, its parameters and its formula function."""
 
     id: str
     title: str
     formula: str
+    citation: str = ""
     params: tuple[Param, ...]
     eta: Callable[..., np.ndarray]
     check: Callable[[dict], None] | None = None
     runner: type[Scheduler] = Scheduler
 
-    def validate_params(self, params: Mapping[str, Any] | None = None) -> dict:
-        """Defaults filled in; ParamError (an InputError) naming the parameter and its range otherwise."""
-        p = check_params(self.id, self.params, params)
-        if self.check:
-            self.check(p)
-        return p
+    @property
+    def loss_driven(self) -> bool:
+        """Does η(t) depend on the losses (NewBOB), so a race must feed them in as it goes?"""
+        return self.runner.loss_driven
 
     def eta_at(self, t, lr0, p: dict) -> np.ndarray:
         """The formula with warm-up, for already-validated params."""
@@ -205,31 +209,31 @@ class Schedule:
 _R = Param("r", 100.0, 1e-3, 1e6, "time constant r (lecture: r ~ training set size)", scale="log")
 
 SCHEDULES: dict[str, Schedule] = {s.id: s for s in (
-    Schedule("constant", "Constant", "η(t) = η₀", (WARMUP,), constant),
-    Schedule("piecewise", "Piecewise constant", "η(t) = vᵢ for bᵢ ≤ t < bᵢ₊₁ (b₀ = 0)", (
+    Schedule(id="constant", title="Constant", formula="η(t) = η₀", params=(WARMUP,), eta=constant),
+    Schedule(id="piecewise", title="Piecewise constant", formula="η(t) = vᵢ for bᵢ ≤ t < bᵢ₊₁ (b₀ = 0)", params=(
         Param("boundaries", (200, 400), 1, MAX_T, "steps b₁ < b₂ < … where the rate changes", "list"),
         Param("values", (0.01, 0.003, 0.001), 0.0, MAX_LR, "rates v₀, v₁, … (one more than boundaries; lr is not used)",
               "list", scale="log", slider_min=1e-5),
-        WARMUP), piecewise, _check_piecewise),
-    Schedule("exponential", "Exponential", "η(t) = η₀·exp(−t/r)", (_R, WARMUP), exponential),
-    Schedule("reciprocal", "Reciprocal", "η(t) = η₀·(1 + t/r)^(−c)", (
-        _R, Param("c", 1.0, 0.0, 10.0, "decay power c (lecture: c ~ 1)"), WARMUP), reciprocal),
-    Schedule("step", "Step decay", "η(t) = η₀·γ^⌊t/every⌋", (
+        WARMUP), eta=piecewise, check=_check_piecewise),
+    Schedule(id="exponential", title="Exponential", formula="η(t) = η₀·exp(−t/r)", params=(_R, WARMUP), eta=exponential),
+    Schedule(id="reciprocal", title="Reciprocal", formula="η(t) = η₀·(1 + t/r)^(−c)", params=(
+        _R, Param("c", 1.0, 0.0, 10.0, "decay power c (lecture: c ~ 1)"), WARMUP), eta=reciprocal),
+    Schedule(id="step", title="Step decay", formula="η(t) = η₀·γ^⌊t/every⌋", params=(
         Param("every", 100, 1, MAX_T, "updates between drops", "int", scale="log"),
-        Param("gamma", 0.5, 0.0, 1.0, "γ, factor applied at each drop"), WARMUP), step),
-    Schedule("cosine", "Cosine", "η(t) = η_min + (η₀ − η_min)·(1 + cos(π·τ/period))/2, "
-             "τ = t mod period with restarts, else min(t, period)", (
+        Param("gamma", 0.5, 0.0, 1.0, "γ, factor applied at each drop"), WARMUP), eta=step),
+    Schedule(id="cosine", title="Cosine", formula="η(t) = η_min + (η₀ − η_min)·(1 + cos(π·τ/period))/2, "
+             "τ = t mod period with restarts, else min(t, period)", params=(
         Param("period", 500, 1, MAX_T, "updates from η₀ down to η_min", "int", scale="log"),
         Param("eta_min", 0.0, 0.0, MAX_LR, "η_min, the rate at the end of a period", scale="log", slider_min=1e-6),
         Param("restarts", False, None, None, "jump back to η₀ every period (SGDR)", "bool"),
-        WARMUP), cosine),
-    Schedule("newbob", "NewBOB", "η(t) = η₀ until an epoch's mean loss fails to improve on the previous "
-             "epoch's by more than threshold; from then on η ← factor·η at every epoch boundary", (
+        WARMUP), eta=cosine),
+    Schedule(id="newbob", title="NewBOB", formula="η(t) = η₀ until an epoch's mean loss fails to improve on the previous "
+             "epoch's by more than threshold; from then on η ← factor·η at every epoch boundary", params=(
         Param("epoch_steps", 50, 1, MAX_T, "updates per epoch", "int", scale="log"),
         Param("factor", 0.5, 0.0, 1.0, "multiplier per epoch once the loss stalls (lecture: halve)"),
         Param("threshold", 0.0, 0.0, 1e6, "smallest improvement of the epoch mean loss that counts",
               scale="log", slider_min=1e-6),
-        WARMUP), newbob, runner=NewbobScheduler),
+        WARMUP), eta=newbob, runner=NewbobScheduler),
 )}
 
 
@@ -245,7 +249,7 @@ def schedule_curve(schedule: str, lr: float, params: Mapping[str, Any] | None, s
     if not 1 <= steps <= MAX_T:
         raise InputError(f"steps must be between 1 and {MAX_T:,} (limit steps), got {steps}", "steps")
     runner = SCHEDULES[schedule].start([lr], params)
-    if losses is None or type(runner).observe is Scheduler.observe:
+    if losses is None or not runner.loss_driven:
         return SCHEDULES[schedule].eta_at(np.arange(steps), float(lr), runner.params)
     losses = np.asarray(losses, dtype=float).reshape(-1)
     rates = np.empty(steps)

@@ -34,6 +34,7 @@ from engine.limits import MAX_TOTAL_ELEMENTS
 from engine.ops import OPS
 from engine.parsing import parse
 from engine.program import HELPERS, LEAVES, ProgramError, parse_expression, place, source_lines
+from engine.registry import Entry
 from engine.tape import Tape
 
 __all__ = [
@@ -47,14 +48,16 @@ __all__ = [
 GRID_CHUNK_ELEMENTS = 1 << 14  # grid rows are evaluated in blocks of about this many points (cache-sized)
 
 
-@dataclass(frozen=True)
-class Surface:
-    """One named surface: its expression, where to look at it, and where it is lowest."""
+@dataclass(frozen=True, kw_only=True)
+class Surface(Entry):
+    """One named surface: its expression, where to look at it, and where it is lowest (no
+    hyperparameters of its own: ``params`` is empty)."""
 
     id: str
     title: str
     expression: str  # in the program language, in x and y
     formula: str  # the same, as the lecture would write it
+    citation: str = ""
     domain: tuple[tuple[float, float], tuple[float, float]]  # (x range, y range)
     minima: tuple[tuple[float, float], ...]  # global minima (none for the saddle)
     minimum_value: float | None
@@ -115,149 +118,149 @@ SURFACES: dict[str, Surface] = {
     s.id: s
     for s in (
         Surface(
-            "quadratic",
-            "Ill-conditioned quadratic bowl",
-            "0.5*x**2 + 10*y**2",
-            "f(x, y) = ½x² + 10y²",
-            ((-5.0, 5.0), (-3.0, 3.0)),
-            ((0.0, 0.0),),
-            0.0,
-            (-4.5, 2.0),
-            "Curvature 1 along x and 20 along y (condition number 20): plain gradient descent "
+            id="quadratic",
+            title="Ill-conditioned quadratic bowl",
+            expression="0.5*x**2 + 10*y**2",
+            formula="f(x, y) = ½x² + 10y²",
+            domain=((-5.0, 5.0), (-3.0, 3.0)),
+            minima=((0.0, 0.0),),
+            minimum_value=0.0,
+            start=(-4.5, 2.0),
+            description="Curvature 1 along x and 20 along y (condition number 20): plain gradient descent "
             "zig-zags across the steep direction while crawling along the shallow one; momentum "
             "damps the zig-zag and per-coordinate rates (AdaGrad, RMSProp, Adam) even it out.",
         ),
         Surface(
-            "rosenbrock",
-            "Rosenbrock's banana",
-            "(1 - x)**2 + 100*(y - x**2)**2",
-            "f(x, y) = (1 − x)² + 100(y − x²)²",
-            ((-2.0, 2.0), (-1.0, 3.0)),
-            ((1.0, 1.0),),
-            0.0,
-            (-1.5, 2.0),
-            "A long, curved, flat-bottomed valley (Rosenbrock 1960): finding the valley is easy, "
+            id="rosenbrock",
+            title="Rosenbrock's banana",
+            expression="(1 - x)**2 + 100*(y - x**2)**2",
+            formula="f(x, y) = (1 − x)² + 100(y − x²)²",
+            domain=((-2.0, 2.0), (-1.0, 3.0)),
+            minima=((1.0, 1.0),),
+            minimum_value=0.0,
+            start=(-1.5, 2.0),
+            description="A long, curved, flat-bottomed valley (Rosenbrock 1960): finding the valley is easy, "
             "following it to the minimum at (1, 1) is slow.",
         ),
         Surface(
-            "beale",
-            "Beale",
-            "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
-            "f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-            ((-4.5, 4.5), (-4.5, 4.5)),
-            ((3.0, 0.5),),
-            0.0,
-            (1.0, 1.5),
-            "Flat plateaus and sharp ridges towards the corners; the minimum at (3, 0.5) sits "
+            id="beale",
+            title="Beale",
+            expression="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+            formula="f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+            domain=((-4.5, 4.5), (-4.5, 4.5)),
+            minima=((3.0, 0.5),),
+            minimum_value=0.0,
+            start=(1.0, 1.5),
+            description="Flat plateaus and sharp ridges towards the corners; the minimum at (3, 0.5) sits "
             "in a narrow curved valley.",
         ),
         Surface(
-            "himmelblau",
-            "Himmelblau",
-            "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
-            "f(x, y) = (x² + y − 11)² + (x + y² − 7)²",
-            ((-5.0, 5.0), (-5.0, 5.0)),
-            (
+            id="himmelblau",
+            title="Himmelblau",
+            expression="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+            formula="f(x, y) = (x² + y − 11)² + (x + y² − 7)²",
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            minima=(
                 (3.0, 2.0),
                 (-2.8051180869527449, 3.1313125182505730),
                 (-3.7793102533777469, -3.2831859912861694),
                 (3.5844283403304917, -1.8481265269644036),
             ),
-            0.0,
-            (-0.5, -1.5),
-            "Four minima of equal depth (f = 0) around a local maximum near (−0.27, −0.92): "
+            minimum_value=0.0,
+            start=(-0.5, -1.5),
+            description="Four minima of equal depth (f = 0) around a local maximum near (−0.27, −0.92): "
             "optimizers started in the middle end in different minima.",
         ),
         Surface(
-            "booth",
-            "Booth",
-            "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
-            "f(x, y) = (x + 2y − 7)² + (2x + y − 5)²",
-            ((-10.0, 10.0), (-10.0, 10.0)),
-            ((1.0, 3.0),),
-            0.0,
-            (-8.0, 8.0),
-            "A tilted quadratic bowl (Hessian [[10, 8], [8, 10]], condition number 9) with its "
+            id="booth",
+            title="Booth",
+            expression="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+            formula="f(x, y) = (x + 2y − 7)² + (2x + y − 5)²",
+            domain=((-10.0, 10.0), (-10.0, 10.0)),
+            minima=((1.0, 3.0),),
+            minimum_value=0.0,
+            start=(-8.0, 8.0),
+            description="A tilted quadratic bowl (Hessian [[10, 8], [8, 10]], condition number 9) with its "
             "minimum at (1, 3).",
         ),
         Surface(
-            "saddle",
-            "Saddle",
-            "x**2 - y**2",
-            "f(x, y) = x² − y²",
-            ((-2.0, 2.0), (-2.0, 2.0)),
-            (),
-            None,
-            (-1.5, 0.001),
-            "A saddle point at (0, 0): downhill along y for ever, so there is no minimum. Started "
+            id="saddle",
+            title="Saddle",
+            expression="x**2 - y**2",
+            formula="f(x, y) = x² − y²",
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            minima=(),
+            minimum_value=None,
+            start=(-1.5, 0.001),
+            description="A saddle point at (0, 0): downhill along y for ever, so there is no minimum. Started "
             "just off the ridge, plain gradient descent lingers near the saddle; adaptive methods "
             "escape sooner. Every run eventually leaves the 1e6 range and is stopped as diverged.",
         ),
         Surface(
-            "rastrigin",
-            "Rastrigin",
-            "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
-            "f(x, y) = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy",
-            ((-5.12, 5.12), (-5.12, 5.12)),
-            ((0.0, 0.0),),
-            0.0,
-            (-2.6, 3.4),
-            "A bowl covered in a grid of local minima near every integer point: gradient methods "
+            id="rastrigin",
+            title="Rastrigin",
+            expression="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
+            formula="f(x, y) = 20 + x² − 10 cos 2πx + y² − 10 cos 2πy",
+            domain=((-5.12, 5.12), (-5.12, 5.12)),
+            minima=((0.0, 0.0),),
+            minimum_value=0.0,
+            start=(-2.6, 3.4),
+            description="A bowl covered in a grid of local minima near every integer point: gradient methods "
             "stop in the nearest one unless the steps are large (or noisy) enough to hop out.",
         ),
         Surface(
-            "six_hump_camel",
-            "Six-hump camel",
-            "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
-            "f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²",
-            ((-2.0, 2.0), (-1.0, 1.0)),
-            ((0.089842013100318062, -0.71265640302073963), (-0.089842013100318062, 0.71265640302073963)),
-            -1.0316284534898774,
-            (-1.7, -0.8),
-            "Six local minima, two of them global (f ≈ −1.0316) at (±0.0898, ∓0.7127).",
+            id="six_hump_camel",
+            title="Six-hump camel",
+            expression="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
+            formula="f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²",
+            domain=((-2.0, 2.0), (-1.0, 1.0)),
+            minima=((0.089842013100318062, -0.71265640302073963), (-0.089842013100318062, 0.71265640302073963)),
+            minimum_value=-1.0316284534898774,
+            start=(-1.7, -0.8),
+            description="Six local minima, two of them global (f ≈ −1.0316) at (±0.0898, ∓0.7127).",
         ),
         Surface(
-            "goldstein_price",
-            "Goldstein–Price",
-            "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
+            id="goldstein_price",
+            title="Goldstein–Price",
+            expression="(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
             "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))",
-            "f(x, y) = [1 + (x + y + 1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]"
+            formula="f(x, y) = [1 + (x + y + 1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]"
             " · [30 + (2x − 3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)]",
-            ((-2.0, 2.0), (-2.0, 2.0)),
-            ((0.0, -1.0),),
-            3.0,
-            (0.5, 0.5),
-            "Values from 3 to about 10⁶ across the square, with several local minima (f = 30 at "
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            minima=((0.0, -1.0),),
+            minimum_value=3.0,
+            start=(0.5, 0.5),
+            description="Values from 3 to about 10⁶ across the square, with several local minima (f = 30 at "
             "(−0.6, −0.4), 84 at (1.8, 0.2)): a test of step-size robustness; plot it on a log scale.",
         ),
         Surface(
-            "model_logreg",
-            "Model: logistic regression's loss over (w, b)",
-            _logreg_expression(),
-            "E(w, b) = mean over the data of bce(σ(w·a + b), t)",
-            ((-3.0, 5.0), (-3.0, 3.0)),
-            ((1.3511121596805635, 0.0),),
-            0.4607008948664368,
-            (-2.0, 2.5),
-            "A real model's loss: logistic regression y = σ(w·a + b) with the cross-entropy on six "
+            id="model_logreg",
+            title="Model: logistic regression's loss over (w, b)",
+            expression=_logreg_expression(),
+            formula="E(w, b) = mean over the data of bce(σ(w·a + b), t)",
+            domain=((-3.0, 5.0), (-3.0, 3.0)),
+            minima=((1.3511121596805635, 0.0),),
+            minimum_value=0.4607008948664368,
+            start=(-2.0, 2.5),
+            description="A real model's loss: logistic regression y = σ(w·a + b) with the cross-entropy on six "
             "points a = −2, −1, −0.5, 0.5, 1, 2 with labels t = 0, 0, 1, 0, 1, 1 (not separable, so "
             "the minimum is finite). Convex, but flat far from the data and curved near it.",
-            _model_program(LOGREG_DATA, "sigmoid", "bce"),
+            program=_model_program(LOGREG_DATA, "sigmoid", "bce"),
         ),
         Surface(
-            "model_relu",
-            "Model: a ReLU unit's squared error over (w, b)",
-            _relu_expression(),
-            "E(w, b) = mean over the data of (relu(w·a + b) − t)²",
-            ((-2.0, 3.0), (-3.0, 2.0)),
-            ((0.93, 0.13),),
-            0.0086,
-            (2.5, 1.5),
-            "One ReLU unit y = relu(w·a + b) fitted by squared error to five points (a, t) = (−1, 0), "
+            id="model_relu",
+            title="Model: a ReLU unit's squared error over (w, b)",
+            expression=_relu_expression(),
+            formula="E(w, b) = mean over the data of (relu(w·a + b) − t)²",
+            domain=((-2.0, 3.0), (-3.0, 2.0)),
+            minima=((0.93, 0.13),),
+            minimum_value=0.0086,
+            start=(2.5, 1.5),
+            description="One ReLU unit y = relu(w·a + b) fitted by squared error to five points (a, t) = (−1, 0), "
             "(0, 0.2), (1, 0.9), (2, 2.1), (3, 2.9). Where w·a + b < 0 for every point the unit is "
             "dead: the loss is flat and its gradient zero, so a run that lands there never moves again "
             "(from (2.5, 1.5) momentum overshoots into it).",
-            _model_program(RELU_DATA, "relu", "mse"),
+            program=_model_program(RELU_DATA, "relu", "mse"),
         ),
     )
 }
