@@ -8,7 +8,7 @@ constant. w(t + 1) = w(t) + Δw(t).
 Every optimizer is vectorised over K runs that advance together (a race or a
 hyperparameter sweep), each run with its own hyperparameters::
 
-    hp = opt.stack_params([params_run0, params_run1])  # name -> (K, 1) arrays
+    hp = opt.stack_params([opt.validate_params(p) for p in (params_run0, params_run1)])  # name -> (K, 1) arrays
     state = opt.init_state(w, hp)                    # w: (K, D) start points
     w_new, effective_lr = opt.step(w, d, t, lr, state)
 
@@ -98,15 +98,15 @@ class Optimizer(Entry):
     consts: tuple[str, ...] = ()  # entries of hp that step reads, kept in state at w's shape
     state_arrays: tuple[str, ...] = ()  # the state the formula carries from step to step, 0 at first
 
-    def stack_params(self, runs: Sequence[Mapping[str, Any] | None]) -> dict[str, np.ndarray]:
-        """Validate each run's params and stack them as (K, 1) columns, one row per run.
+    def stack_params(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+        """Stack validated params (``validate_params``' answers: every parameter given) as
+        (K, 1) columns, one row per run.
 
         Also holds the derived constants ``step`` needs (e.g. ``1-beta1``), computed once
         here rather than at every update; so pass ``hp`` from here, not a hand-made dict.
         """
-        if not runs:
+        if not rows:
             raise ValueError(f"{self.id}: stack_params needs at least one run")
-        rows = [self.validate_params(r) for r in runs]
         hp = {}
         for p in self.params:
             dtype = bool if p.kind == "bool" else np.float64
@@ -461,8 +461,8 @@ class AdaDelta(Optimizer):
 
 
 def stack_group(runs: Sequence[tuple[Optimizer, Mapping[str, Any] | None]]) -> dict[str, np.ndarray]:
-    """``hp`` for runs of optimizers with one kernel, one row per run: each run is validated
-    and stacked by its own optimizer, then the columns they all have are joined."""
+    """``hp`` for runs of optimizers with one kernel, one row per run (validated params):
+    each run is stacked by its own optimizer, then the columns they all have are joined."""
     if len({opt.kernel for opt, _ in runs}) != 1:
         raise ValueError("stack_group: the optimizers of a group must share one kernel")
     stacks = [opt.stack_params([params]) for opt, params in runs]

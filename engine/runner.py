@@ -87,13 +87,25 @@ BUDGET_SLICE_SECONDS = 0.01  # the loop checks the CPU budget at least this ofte
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a race: an optimizer with its hyperparameters and a schedule."""
+    """One run of a race: an optimizer with its hyperparameters and a schedule.
+
+    Making one is the one check of a run's hyperparameters: the optimizer and the schedule
+    must exist, and ``params`` and ``schedule_params`` are validated against their
+    registries and kept with the defaults filled in (a ParamError names a bad one).
+    Everything after, the batch and the kernels, trusts a Run (the API's RunSpec makes
+    one while it validates a request, so nothing is checked twice)."""
 
     optimizer: str
     params: Mapping[str, Any] = field(default_factory=dict)
     schedule: str = "constant"
     schedule_params: Mapping[str, Any] = field(default_factory=dict)
     label: str | None = None
+
+    def __post_init__(self) -> None:
+        optimizer = _lookup(OPTIMIZERS, self.optimizer, "optimizer")
+        schedule = _lookup(SCHEDULES, self.schedule, "schedule")
+        object.__setattr__(self, "params", optimizer.validate_params(self.params))
+        object.__setattr__(self, "schedule_params", schedule.validate_params(self.schedule_params))
 
 
 @dataclass(frozen=True)
@@ -182,9 +194,6 @@ class Batch:
             raise InputError(f"steps must be between 1 and {MAX_STEPS:,} (limit steps), got {steps}", "steps")
         if not runs:
             raise InputError("a race needs at least one run")
-        for run in runs:
-            _lookup(OPTIMIZERS, run.optimizer, "optimizer")
-            _lookup(SCHEDULES, run.schedule, "schedule")
         start = np.asarray(start, dtype=float)
         if start.shape != (dim,) or not np.isfinite(start).all():
             raise InputError(f"the start must be {dim} finite numbers, got {start.tolist()}")
@@ -209,8 +218,8 @@ class Batch:
         self.labels = _labels(runs)
         self.K = len(runs)
         self.rows = [runs[i] for i in self.order]
-        self.params = [OPTIMIZERS[r.optimizer].validate_params(r.params) for r in self.rows]
-        self.schedule_params = [SCHEDULES[r.schedule].validate_params(r.schedule_params) for r in self.rows]
+        self.params = [r.params for r in self.rows]  # validated when each Run was made
+        self.schedule_params = [r.schedule_params for r in self.rows]
 
     def _allocate(self) -> None:
         """The buffers the loop reuses, and the per-run stop state.
@@ -581,9 +590,15 @@ def sweep(
     ``final_loss[i][j]`` that of ``y[i]``, ``x[j]`` (like a grid's z), None if it diverged.
     """
     (x_name, xs), (y_name, ys) = axes["x"], axes["y"]
+    numeric = [p.name for p in _lookup(OPTIMIZERS, optimizer, "optimizer").params if p.kind in ("float", "int")]
+    for which, name in (("x", x_name), ("y", y_name)):
+        if name not in numeric:
+            raise InputError(f"axes.{which}.name: '{name}' is not a numeric hyperparameter of {optimizer}; "
+                             f"it has {', '.join(numeric)}")
     if x_name == y_name:
         raise InputError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
     base = dict(params or {})
+    _lookup(OPTIMIZERS, optimizer, "optimizer").validate_params(base)  # a bad value is refused though an axis overrides it
     runs = [
         Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
     ]

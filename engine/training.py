@@ -10,9 +10,6 @@ run again, ready to be traced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from engine import budget
@@ -25,14 +22,7 @@ from engine.runner import Batch, Run
 __all__ = ["train"]
 
 
-def train(
-    graph: Graph,
-    optimizer: str,
-    params: Mapping[str, Any] | None = None,
-    schedule: str = "constant",
-    schedule_params: Mapping[str, Any] | None = None,
-    iterations: int = 1,
-) -> dict:
+def train(graph: Graph, run: Run, iterations: int = 1) -> dict:
     """``{iteration, losses, lr, status, updates}`` after ``iterations`` updates.
 
     ``losses[k]`` is the loss after k updates (``losses[0]`` the program's own), ``lr[k]``
@@ -45,17 +35,16 @@ def train(
     if not 0 <= iterations <= MAX_STEPS:
         raise InputError(f"iterations must be between 0 and {MAX_STEPS:,} (limit steps), got {iterations}", "steps")
     with budget.scope():  # the set-up, every update and the last forward pass draw from one budget
-        return _train(graph, optimizer, params, schedule, schedule_params, iterations)
+        return _train(graph, run, iterations)
 
 
-def _train(graph, optimizer, params, schedule, schedule_params, iterations) -> dict:
+def _train(graph: Graph, run: Run, iterations: int) -> dict:
     objective = ParamsObjective(graph)
     start = objective.start()
     updates: dict[str, dict] = {}
     if iterations == 0:
         losses, rates, status, point = [float(np.sum(graph.output.value))], [], "max_steps", start
     else:
-        run = Run(optimizer, dict(params or {}), schedule, dict(schedule_params or {}))
         result = Batch(objective, start, iterations, [run]).run().result(0)
         points, rates, status = result["points"], result["lr"].tolist(), result["status"]
         losses = points[:, -1].tolist()

@@ -75,8 +75,7 @@ async def post_gradcheck(request: GraphRequest, http: Request) -> Response:
 
 def trained(request: TrainRequest) -> bytes:
     graph = build(request)
-    result = train(graph, optimizer=request.optimizer, params=request.params, schedule=request.schedule.name,
-                   schedule_params=request.schedule.params, iterations=request.iterations)
+    result = train(graph, request.run(), iterations=request.iterations)
     result["updates"] = {name: {k: to_json(value) for k, value in update.items()}
                          for name, update in result["updates"].items()}
     return dumps({**result, "trace": trace(graph)})

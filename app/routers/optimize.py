@@ -39,7 +39,7 @@ def race_arguments(request: OptimizeRequest) -> dict:
         "start": request.start_point(),
         "steps": request.steps,
         "runs": [r.run() for r in request.runs],
-        "noise": request.noise_spec(),
+        "noise": request.engine_noise(),
     }
 
 
@@ -78,7 +78,7 @@ def swept(request: SweepRequest) -> bytes:
         axes=request.axes.pairs(),
         schedule=request.schedule.name,
         schedule_params=request.schedule.params,
-        noise=request.noise_spec(),
+        noise=request.engine_noise(),
     ))
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from app.schemas.common import Answer, HyperparameterKeys, Name, Params, Strict, known
-from app.schemas.optimize import ScheduleSpec
+from app.schemas.common import Answer, Name, Strict
+from app.schemas.optimize import OptimizerRun
 from engine.limits import MAX_PROGRAM_CHARS, MAX_STEPS
-from engine.optimizers import OPTIMIZERS
 
 
 class GraphRequest(Strict):
@@ -32,20 +31,13 @@ class GradcheckResponse(Answer):
     message: str | None = None
 
 
-class TrainRequest(GraphRequest, HyperparameterKeys):
+class TrainRequest(GraphRequest, OptimizerRun):
     """Train the program's params: `iterations` updates of one optimizer from its initial values."""
 
     optimizer: Name = "sgd"
-    params: Params = Field(default_factory=dict)
-    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
     iterations: int = Field(1, ge=0, le=MAX_STEPS)
 
-    @field_validator("optimizer")
-    @classmethod
-    def known_optimizer(cls, name: str) -> str:
-        return known(OPTIMIZERS, name, "optimizer")
-
     @model_validator(mode="after")
-    def valid_params(self) -> TrainRequest:
-        self.params = OPTIMIZERS[self.optimizer].validate_params(self.params)
+    def valid_run(self) -> TrainRequest:
+        self.make_run()
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from app.schemas.common import Answer, Coordinate, HyperparameterKeys, Name, Params, Strict, known
 from engine.limits import MAX_NOISE_STD, MAX_PARAMS, MAX_PROGRAM_CHARS, MAX_RUNS, MAX_SEED, MAX_STEPS
@@ -42,36 +42,49 @@ class ScheduleSpec(BaseModel):
         return known(SCHEDULES, name, "schedule")
 
     @model_validator(mode="after")
-    def valid_params(self) -> ScheduleSpec:
+    def gather_params(self) -> ScheduleSpec:
+        """The parameters given beside `name` join `params` (the engine validates them all, once)."""
         extra = dict(self.model_extra or {})
         if len(extra) > MAX_PARAMS:
             raise ValueError(f"a schedule takes at most {MAX_PARAMS} parameters")
         both = set(extra) & set(self.params)
         if both:
             raise ValueError(f"schedule parameter {', '.join(sorted(both))} is given twice")
-        self.params = SCHEDULES[self.name].validate_params({**self.params, **extra})
+        self.params = {**self.params, **extra}
         return self
 
 
-class RunSpec(HyperparameterKeys):
+class OptimizerRun(HyperparameterKeys):
+    """An optimizer, its hyperparameters and a schedule: what a race's run, a training
+    request and a sweep share. The engine's Run, made once here, is the one check of the
+    hyperparameters."""
+
     optimizer: Name
     params: Params = Field(default_factory=dict)
     schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
-    label: Name | None = None
+    _run: Run | None = PrivateAttr(None)
 
     @field_validator("optimizer")
     @classmethod
     def known_optimizer(cls, name: str) -> str:
         return known(OPTIMIZERS, name, "optimizer")
 
-    @model_validator(mode="after")
-    def valid_params(self) -> RunSpec:
-        self.params = OPTIMIZERS[self.optimizer].validate_params(self.params)
-        return self
+    def make_run(self, label: str | None = None) -> None:
+        """Validate through the engine's Run and keep it (call from a model validator). The
+        request keeps the values as given; the Run has the defaults filled in."""
+        self._run = Run(self.optimizer, self.params, self.schedule.name, self.schedule.params, label)
 
     def run(self) -> Run:
-        return Run(optimizer=self.optimizer, params=self.params, schedule=self.schedule.name,
-                   schedule_params=self.schedule.params, label=self.label)
+        return self._run
+
+
+class RunSpec(OptimizerRun):
+    label: Name | None = None
+
+    @model_validator(mode="after")
+    def valid_run(self) -> RunSpec:
+        self.make_run(self.label)
+        return self
 
 
 class NoiseSpec(Strict):
@@ -111,7 +124,7 @@ class SurfaceChoice(Strict):
             return self.start
         return SURFACES[self.surface].start if self.surface else (1.0, 1.0)
 
-    def noise_spec(self) -> Noise | None:
+    def engine_noise(self) -> Noise | None:
         return self.noise.noise() if self.noise else None
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.schemas.common import Answer, Finite, HyperparameterKeys, Name, Params, Strict, known
-from app.schemas.optimize import ScheduleSpec, SurfaceChoice
+from app.schemas.common import Answer, Finite, Name, Strict
+from app.schemas.optimize import OptimizerRun, SurfaceChoice
 from engine.limits import MAX_AXIS_VALUES, MAX_SWEEP_CELL_STEPS
-from engine.optimizers import OPTIMIZERS
 
 
 class Axis(Strict):
@@ -27,31 +26,15 @@ class Axes(Strict):
         return {"x": (self.x.name, self.x.values), "y": (self.y.name, self.y.values)}
 
 
-class SweepRequest(SurfaceChoice, HyperparameterKeys):
-    optimizer: Name
-    params: Params = Field(default_factory=dict)
-    schedule: ScheduleSpec = Field(default_factory=ScheduleSpec)
+class SweepRequest(SurfaceChoice, OptimizerRun):
+    """One optimizer over a grid of two of its hyperparameters. The engine makes and checks
+    each cell's run (engine.runner.sweep), the two axes among them; the schema holds the
+    size limit."""
+
     axes: Axes
 
-    @field_validator("optimizer")
-    @classmethod
-    def known_optimizer(cls, name: str) -> str:
-        return known(OPTIMIZERS, name, "optimizer")
-
     @model_validator(mode="after")
-    def valid_axes(self) -> SweepRequest:
-        opt = OPTIMIZERS[self.optimizer]
-        numeric = [p.name for p in opt.params if p.kind in ("float", "int")]
-        for which, axis in (("x", self.axes.x), ("y", self.axes.y)):
-            if axis.name not in numeric:
-                raise ValueError(
-                    f"axes.{which}.name: '{axis.name}' is not a numeric hyperparameter of {self.optimizer}; "
-                    f"it has {', '.join(numeric)}"
-                )
-            for v in axis.values:
-                opt.validate_params({**self.params, axis.name: v})
-        if self.axes.x.name == self.axes.y.name:
-            raise ValueError(f"the two axes must be different hyperparameters, both are '{self.axes.x.name}'")
+    def within_cell_steps(self) -> SweepRequest:
         cells = len(self.axes.x.values) * len(self.axes.y.values)
         if cells * self.steps > MAX_SWEEP_CELL_STEPS:
             raise PydanticCustomError(  # ctx["limit"] becomes the answer's `limit` (app.errors)
@@ -61,7 +44,6 @@ class SweepRequest(SurfaceChoice, HyperparameterKeys):
                 {"cells": f"{cells:,}", "steps": f"{self.steps:,}", "total": f"{cells * self.steps:,}",
                  "most": f"{MAX_SWEEP_CELL_STEPS:,}", "limit": "sweep_cell_steps"},
             )
-        self.params = opt.validate_params(self.params)
         return self
 
 

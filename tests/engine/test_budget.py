@@ -135,7 +135,7 @@ def test_each_phase_draws_from_the_budget_in_force(phase, call):
 def test_a_graphs_layout_trace_gradcheck_and_training_draw_from_it():
     graph = parse_program(PROGRAM)
     for call in (lambda: layered_layout(graph), lambda: trace(graph), lambda: gradcheck(graph),
-                 lambda: train(graph, "sgd", {"lr": 0.1}, iterations=3)):
+                 lambda: train(graph, Run("sgd", {"lr": 0.1}), iterations=3)):
         with scope(USED_UP), pytest.raises(InputError) as info:
             call()
         assert info.value.limit == "cpu_time"
@@ -170,7 +170,7 @@ def test_a_run_checks_the_budget_after_its_first_iteration_not_after_a_chunk(mon
     monkeypatch.setattr(runner_module, "MAX_CPU_SECONDS", 0.0)
     graph = parse_program("w = param([1.0, 2.0])\nz = sum(w * w)")
     with pytest.raises(ProgramError) as info:
-        train(graph, "sgd", {"lr": 0.01}, iterations=1_000)
+        train(graph, Run("sgd", {"lr": 0.01}), iterations=1_000)
     assert info.value.limit == "cpu_time" and "stopped after 0 of 1,000 steps" in info.value.message
 
 

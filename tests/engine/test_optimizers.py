@@ -22,7 +22,7 @@ def grad(w):
 def run(opt_id, steps, lr=0.1, **params):
     """Run one optimizer from W0 at constant η; the points after each update and each effective_lr."""
     opt = OPTIMIZERS[opt_id]
-    hp = opt.stack_params([dict(lr=lr, **params)])
+    hp = opt.stack_params([opt.validate_params(dict(lr=lr, **params))])
     w = W0[None, :].copy()
     state = opt.init_state(w, hp)
     points, rates = [], []
@@ -159,7 +159,7 @@ def test_rprop_sign_flip_and_first_step():
 
 def test_rprop_clips_and_ignores_later_lr():
     opt = OPTIMIZERS["rprop"]
-    hp = opt.stack_params([{"lr": 0.5, "step_max": 0.7}])
+    hp = opt.stack_params([opt.validate_params({"lr": 0.5, "step_max": 0.7})])
     w = W0[None, :]
     state = opt.init_state(w, hp)
     sizes = []
@@ -199,7 +199,7 @@ def test_momentum_equals_velocity_form_at_constant_lr():
 
 def test_step_does_not_mutate_w():
     for opt in OPTIMIZERS.values():
-        hp = opt.stack_params([{}])
+        hp = opt.stack_params([opt.validate_params({})])
         w = np.array([[2.0, 1.0]])
         state = opt.init_state(w, hp)
         w_new, eff = opt.step(w, np.array([[2.0, 4.0]]), 1, hp["lr"], state)
@@ -210,7 +210,7 @@ def test_step_does_not_mutate_w():
 def test_diverging_run_goes_non_finite_without_raising():
     # The runner silences overflow once around its loop and stops such runs.
     for opt in OPTIMIZERS.values():
-        hp = opt.stack_params([{"lr": 10.0}])
+        hp = opt.stack_params([opt.validate_params({"lr": 10.0})])
         w = np.array([[1e300, -1e300]])
         state = opt.init_state(w, hp)
         with np.errstate(all="ignore"):
@@ -242,7 +242,7 @@ def rosenbrock_grad(w):
 
 def march(opt, starts, runs, steps=60):
     """Advance len(runs) runs together with a per-run, per-update η (as from schedules)."""
-    hp = opt.stack_params(runs)
+    hp = opt.stack_params([opt.validate_params(r) for r in runs])
     w = np.array(starts, dtype=float)
     state = opt.init_state(w, hp)
     trail = []
@@ -300,7 +300,7 @@ def test_out_and_spread_lr_give_the_same_numbers_and_keep_no_reference(opt_id):
     every effective_lr it returned earlier stays as it was."""
     opt = OPTIMIZERS[opt_id]
     runs = [{"lr": 0.02}, {"lr": 0.05}]
-    hp = opt.stack_params(runs)
+    hp = opt.stack_params([opt.validate_params(r) for r in runs])
     lr_spread = np.repeat(hp["lr"], 2, axis=1)
     w_plain = np.array([[-1.5, 2.0], [0.5, -0.3]])
     w_out = [w_plain.copy(), np.empty((2, 2))]  # two buffers taking turns, as in the runner
@@ -335,7 +335,7 @@ def test_special_cases_are_their_own_formula_to_the_bit():
                ("adam", {"lr": 0.05, "bias_correction": False}), ("adamw", {"lr": 0.05, "weight_decay": 0.1})]
     groups = {}
     for name, params in members:
-        groups.setdefault(OPTIMIZERS[name].kernel, []).append((OPTIMIZERS[name], params))
+        groups.setdefault(OPTIMIZERS[name].kernel, []).append((OPTIMIZERS[name], OPTIMIZERS[name].validate_params(params)))
     assert len(groups) == 2
     trails = {}
     for group in groups.values():
@@ -379,7 +379,8 @@ def test_stack_group_refuses_optimizers_of_different_kernels():
 
 
 def test_stack_params_shapes():
-    hp = OPTIMIZERS["adam"].stack_params([{"lr": 0.1}, {"bias_correction": False}])
+    adam = OPTIMIZERS["adam"]
+    hp = adam.stack_params([adam.validate_params({"lr": 0.1}), adam.validate_params({"bias_correction": False})])
     assert hp["lr"].shape == (2, 1) and hp["lr"].dtype == np.float64
     assert hp["lr"][:, 0].tolist() == [0.1, 0.01]
     assert hp["bias_correction"][:, 0].tolist() == [True, False]

@@ -65,7 +65,7 @@ CASES = {  # our params -> the same optimizer in torch (foreach=False: the plain
 
 def ours(opt_id, params):
     opt = OPTIMIZERS[opt_id]
-    hp = opt.stack_params([params])
+    hp = opt.stack_params([opt.validate_params(params)])
     sched = SCHEDULES["constant"].start(hp["lr"][:, 0], {})
     w = np.array([START])
     state = opt.init_state(w, hp)

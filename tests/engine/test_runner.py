@@ -276,7 +276,7 @@ def test_sweep_runs_all_cells_as_one_batch(monkeypatch):
 def test_sweep_checks_its_axes():
     with pytest.raises(ValueError, match="different hyperparameters"):
         sweep(QUADRATIC, (1.0, 1.0), 5, "adam", {}, {"x": ("lr", [0.1]), "y": ("lr", [0.2])})
-    with pytest.raises(ValueError, match="not a parameter of adam"):
+    with pytest.raises(ValueError, match="not a numeric hyperparameter of adam; it has lr, beta1, beta2, eps"):
         sweep(QUADRATIC, (1.0, 1.0), 5, "adam", {}, {"x": ("lr", [0.1]), "y": ("gamma", [0.2])})
 
 
