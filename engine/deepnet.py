@@ -21,6 +21,7 @@ from engine.graph import Graph, Node
 from engine.inits import INITS
 from engine.limits import MAX_DEPTH, MAX_HISTOGRAMS, MAX_INIT_ELEMENTS, MAX_INIT_SAMPLES, MAX_INIT_WIDTH
 from engine.ops import OPS
+from engine.registry import lookup
 
 __all__ = ["ACTIVATIONS", "HISTOGRAM_BINS", "MAX_HISTOGRAMS", "activation_curves", "deep_network", "histogram",
            "histogram_edges"]
@@ -49,10 +50,8 @@ def _op(activation: str):
 
 
 def _check(depth: int, width: int, samples: int, activation: str, init: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise InputError(f"unknown activation '{activation}'; activations: {', '.join(ACTIVATIONS)}")
-    if init not in INITS:
-        raise InputError(f"unknown init '{init}'; inits: {', '.join(INITS)}")
+    lookup(ACTIVATIONS, activation, "activation")
+    lookup(INITS, init, "init")
     for name, value, most in (("depth", depth, MAX_DEPTH), ("width", width, MAX_INIT_WIDTH),
                               ("samples", samples, MAX_INIT_SAMPLES)):
         if not 1 <= value <= most:

@@ -10,9 +10,10 @@ schedule, an initialiser); none by default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from engine.errors import InputError
 from engine.params import Param, check_params
 
 
@@ -32,4 +33,12 @@ class Entry:
         return p
 
 
-__all__ = ["Entry"]
+def lookup(registry: Mapping[str, Any] | Collection[str], name: str, what: str) -> Any:
+    """``registry[name]`` (or ``name``, from a plain collection of ids), else an InputError
+    naming what exists: "unknown optimizer 'adamm'; optimizers: sgd, momentum, …"."""
+    if name not in registry:
+        raise InputError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
+    return registry[name] if isinstance(registry, Mapping) else name
+
+
+__all__ = ["Entry", "lookup"]

@@ -59,6 +59,7 @@ from engine.errors import InputError
 from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_RECORDED_NUMBERS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
 from engine.program import ProgramError
+from engine.registry import lookup
 from engine.schedules import SCHEDULES
 from engine.surfaces import SURFACES, SurfaceFunction
 
@@ -102,8 +103,8 @@ class Run:
     label: str | None = None
 
     def __post_init__(self) -> None:
-        optimizer = _lookup(OPTIMIZERS, self.optimizer, "optimizer")
-        schedule = _lookup(SCHEDULES, self.schedule, "schedule")
+        optimizer = lookup(OPTIMIZERS, self.optimizer, "optimizer")
+        schedule = lookup(SCHEDULES, self.schedule, "schedule")
         object.__setattr__(self, "params", optimizer.validate_params(self.params))
         object.__setattr__(self, "schedule_params", schedule.validate_params(self.schedule_params))
 
@@ -120,12 +121,6 @@ class Noise:
         if not self.std > 0:
             return None
         return np.random.default_rng(self.seed).normal(0.0, self.std, size=(steps, dim))
-
-
-def _lookup(registry: Mapping, name: str, what: str):
-    if name not in registry:
-        raise InputError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
-    return registry[name]
 
 
 def _labels(runs: Sequence[Run]) -> list[str]:
@@ -590,7 +585,7 @@ def sweep(
     ``final_loss[i][j]`` that of ``y[i]``, ``x[j]`` (like a grid's z), None if it diverged.
     """
     (x_name, xs), (y_name, ys) = axes["x"], axes["y"]
-    numeric = [p.name for p in _lookup(OPTIMIZERS, optimizer, "optimizer").params if p.kind in ("float", "int")]
+    numeric = [p.name for p in lookup(OPTIMIZERS, optimizer, "optimizer").params if p.kind in ("float", "int")]
     for which, name in (("x", x_name), ("y", y_name)):
         if name not in numeric:
             raise InputError(f"axes.{which}.name: '{name}' is not a numeric hyperparameter of {optimizer}; "
@@ -598,7 +593,7 @@ def sweep(
     if x_name == y_name:
         raise InputError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
     base = dict(params or {})
-    _lookup(OPTIMIZERS, optimizer, "optimizer").validate_params(base)  # a bad value is refused though an axis overrides it
+    lookup(OPTIMIZERS, optimizer, "optimizer").validate_params(base)  # a bad value is refused though an axis overrides it
     runs = [
         Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
     ]

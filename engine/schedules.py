@@ -33,7 +33,7 @@ from engine.errors import InputError
 from engine.limits import MAX_LR
 from engine.limits import MAX_STEPS as MAX_T
 from engine.params import Param, ParamError
-from engine.registry import Entry
+from engine.registry import Entry, lookup
 
 __all__ = ["SCHEDULES", "NewbobScheduler", "Schedule", "Scheduler", "schedule_curve"]
 
@@ -244,11 +244,10 @@ def schedule_curve(schedule: str, lr: float, params: Mapping[str, Any] | None, s
     Time-only schedules are their formula. NewBOB's rate depends on the loss: ``losses[t]``
     is the loss after update t + 1 (a race's curve from its second point on); without
     losses it is the constant η₀, as in ``Schedule.curve``."""
-    if schedule not in SCHEDULES:
-        raise InputError(f"unknown schedule '{schedule}'; schedules: {', '.join(SCHEDULES)}")
+    found = lookup(SCHEDULES, schedule, "schedule")
     if not 1 <= steps <= MAX_T:
         raise InputError(f"steps must be between 1 and {MAX_T:,} (limit steps), got {steps}", "steps")
-    runner = SCHEDULES[schedule].start([lr], params)
+    runner = found.start([lr], params)
     if losses is None or not runner.loss_driven:
         return SCHEDULES[schedule].eta_at(np.arange(steps), float(lr), runner.params)
     losses = np.asarray(losses, dtype=float).reshape(-1)

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from engine.errors import shorten
 from engine.limits import MAX_COORDINATE, MAX_LIST, MAX_NAME_CHARS, MAX_PARAMS
 from engine.optimizers import OPTIMIZERS
+from engine.registry import lookup
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Coordinate = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
@@ -70,9 +71,9 @@ Params = Annotated[dict[Name, ParamValue], Field(max_length=MAX_PARAMS), at_most
 
 
 def known(registry: Mapping, name: str, what: str) -> str:
-    """``name`` if the registry has it; else a ValueError (pydantic makes it a 422) listing the ids."""
-    if name not in registry:
-        raise ValueError(f"unknown {what} '{name}'; {what}s: {', '.join(registry)}")
+    """``name`` if the registry has it; else the engine's InputError (a ValueError, which
+    pydantic makes a 422) listing the ids."""
+    lookup(registry, name, what)
     return name
 
 
