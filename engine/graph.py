@@ -34,6 +34,16 @@ class EvaluationError(InputError):
             return {"message": self.message}
         return {"message": self.message, "node": self.node.id, "line": self.node.line, "column": self.node.column}
 
+    @classmethod
+    def value(cls, node: Node, where: str = "", hint: bool = True) -> EvaluationError:
+        """"node 'w' (`log(x)`) is not a finite number: check for log of 0 …", ``where`` first."""
+        causes = ": check for log of 0 or a negative, division by 0, or overflow" if hint else ""
+        return cls(f"{where}node '{node.id}' (`{shorten(node.source)}`) is not a finite number{causes}", node)
+
+    @classmethod
+    def gradient(cls, node: Node) -> EvaluationError:
+        return cls(f"the gradient at node '{node.id}' is not a finite number", node)
+
 
 @dataclass(eq=False)
 class Node:
@@ -198,7 +208,7 @@ class Graph:
                 node.value = run(forward, *[n.value for n in inputs])
         for node in self.nodes:
             if not np.isfinite(node.value).all():
-                raise EvaluationError(f"node '{node.id}' (`{shorten(node.source)}`) is not a finite number", node)
+                raise EvaluationError.value(node, hint=False)
         return self.output.value
 
     def every_input(self, node: Node) -> range:
@@ -220,7 +230,7 @@ class Graph:
         for step in steps:
             node = step.node
             if not np.isfinite(step.grad).all():
-                raise EvaluationError(f"the gradient at node '{node.id}' is not a finite number", node)
+                raise EvaluationError.gradient(node)
             for child, _, share in step.to:
                 if not np.isfinite(share).all():
                     raise EvaluationError(
@@ -244,7 +254,7 @@ class Graph:
         if check:
             for step in steps:
                 if not np.isfinite(step.grad).all():
-                    raise EvaluationError(f"the gradient at node '{step.node.id}' is not a finite number", step.node)
+                    raise EvaluationError.gradient(step.node)
         return grads
 
     def rule(self, node: Node, k: int) -> str:

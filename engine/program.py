@@ -473,11 +473,7 @@ class _Builder:
     def _check_finite(self):
         for node in self.nodes:
             if not np.isfinite(node.value).all():
-                raise EvaluationError(
-                    f"node '{node.id}' (`{shorten(node.source)}`) is not a finite number: "
-                    "check for log of 0 or a negative, division by 0, or overflow",
-                    node,
-                )
+                raise EvaluationError.value(node)
 
 
 def _parse(text: str, mode: str) -> ast.AST:

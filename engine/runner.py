@@ -123,6 +123,13 @@ class Noise:
         return np.random.default_rng(self.seed).normal(0.0, self.std, size=(steps, dim))
 
 
+def checked_start(start, dim: int) -> np.ndarray:
+    start = np.asarray(start, dtype=float)
+    if start.shape != (dim,) or not np.isfinite(start).all():
+        raise InputError(f"the start must be {dim} finite numbers, got {start.tolist()}")
+    return start
+
+
 def _labels(runs: Sequence[Run]) -> list[str]:
     """Each run's label, defaulting to its optimizer's title; repeats get a number."""
     out, seen = [], {}
@@ -189,9 +196,7 @@ class Batch:
             raise InputError(f"steps must be between 1 and {MAX_STEPS:,} (limit steps), got {steps}", "steps")
         if not runs:
             raise InputError("a race needs at least one run")
-        start = np.asarray(start, dtype=float)
-        if start.shape != (dim,) or not np.isfinite(start).all():
-            raise InputError(f"the start must be {dim} finite numbers, got {start.tolist()}")
+        start = checked_start(start, dim)
         if self.record and (steps + 1) * len(runs) * (3 * dim + 1) > MAX_RECORDED_NUMBERS:
             raise InputError(
                 f"{len(runs)} runs of {steps:,} steps over {dim:,} coordinates would record more than "
@@ -510,9 +515,7 @@ def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence
     stops judged by ``minimum_test``), or on any Objective given as it is."""
     at_minimum = None
     if isinstance(expression, str):
-        start = np.asarray(start, dtype=float)
-        if start.shape != (2,) or not np.isfinite(start).all():
-            raise InputError(f"the start must be 2 finite numbers, got {start.tolist()}")
+        start = checked_start(start, 2)
         f = SurfaceFunction(expression, [tuple(start)])
         expression, at_minimum = f, minimum_test(expression, f)
     return Batch(expression, start, steps, runs, noise, record, cpu_seconds, at_minimum)

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import budget
-from engine.errors import shorten
 from engine.graph import EvaluationError, Graph
 from engine.limits import MAX_TOTAL_ELEMENTS
 from engine.ops import OPS
@@ -316,11 +315,7 @@ def _build(expression: str, probes: Sequence[tuple[float, float]]) -> Graph:
     if finite.any():
         return graph
     node = next(n for n in graph.nodes if not np.isfinite(np.broadcast_to(n.value, finite.shape)[0]))
-    raise EvaluationError(
-        f"at ({xs[0]:g}, {ys[0]:g}): node '{node.id}' (`{shorten(node.source)}`) is not a finite number: "
-        "check for log of 0 or a negative, division by 0, or overflow",
-        node,
-    )
+    raise EvaluationError.value(node, where=f"at ({xs[0]:g}, {ys[0]:g}): ")
 
 
 class SurfaceFunction:
