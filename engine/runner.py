@@ -36,9 +36,9 @@ result's points or loss; an effective rate of the update that diverged may be Na
 which JSON writes as null.
 
 ``Batch.advance(chunk)`` is a generator that pauses every ``chunk`` iterations, so a
-stream can send what is done and simply stop iterating when its client leaves;
-``race`` and ``sweep`` run it to the end. Each batch stops with a ProgramError
-(limit cpu_time) once it has used more than ``MAX_CPU_SECONDS`` of CPU, or once the
+stream (app/race_stream.py) can send what is done and simply stop iterating when its
+client leaves; ``race`` and ``sweep`` (engine/races.py) run it to the end. Each batch
+stops with a CpuTimeError (limit cpu_time) once it has used more than ``MAX_CPU_SECONDS`` of CPU, or once the
 request it belongs to has used up its budget (engine.budget): the surface's build and
 the batch draw from that one budget, and a stream's steps too, on whatever thread runs
 them.
@@ -58,7 +58,6 @@ from engine import budget
 from engine.errors import InputError
 from engine.limits import CONVERGENCE_TOL, DIVERGENCE_LIMIT, MAX_CPU_SECONDS, MAX_RECORDED_NUMBERS, MAX_STEPS
 from engine.optimizers import OPTIMIZERS, stack_group
-from engine.program import ProgramError
 from engine.registry import lookup
 from engine.schedules import SCHEDULES
 from engine.surfaces import SURFACES, SurfaceFunction
@@ -71,10 +70,7 @@ __all__ = [
     "Noise",
     "Run",
     "minimum_test",
-    "race",
-    "race_events",
     "surface_batch",
-    "sweep",
 ]
 
 DIVERGED, CONVERGED, STALLED, MAX = "diverged", "converged", "stalled", "max_steps"
@@ -320,12 +316,10 @@ class Batch:
     def _check_budget(self) -> None:
         over = self.budget.exceeded()
         if over is not None and self.n_active:
-            raise ProgramError(
+            raise budget.CpuTimeError(
                 budget.cpu_message(over.seconds, "the optimisation",
                                    f"stopped after {max(self.t - 1, 0):,} of {self.steps:,} steps; use fewer steps "
-                                   "or runs, or a simpler expression"),
-                limit="cpu_time",
-            )
+                                   "or runs, or a simpler expression"))
 
     def run(self, chunk: int = 250) -> Batch:
         """All the way (checking the CPU budget every ``chunk`` iterations)."""
@@ -519,96 +513,3 @@ def surface_batch(expression: str | Objective, start, steps: int, runs: Sequence
         f = SurfaceFunction(expression, [tuple(start)])
         expression, at_minimum = f, minimum_test(expression, f)
     return Batch(expression, start, steps, runs, noise, record, cpu_seconds, at_minimum)
-
-
-def race(expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None) -> list[dict]:
-    """Every run to its end: ``[{label, optimizer, points, lr, effective_lr, gradient, status, stopped_at, …}]``."""
-    with budget.scope():
-        batch = surface_batch(expression, start, steps, runs, noise).run()
-        return [batch.result(k) for k in range(batch.K)]
-
-
-def default_chunk(steps: int) -> int:
-    """Iterations per streamed batch of points: about 20–40 events per run."""
-    return min(250, max(25, steps // 20))
-
-
-def race_events(
-    expression: str | Objective, start, steps: int, runs: Sequence[Run], noise: Noise | None = None,
-    chunk: int | None = None,
-) -> Iterator[tuple[str, dict]]:
-    """The race as events: ``step`` {run, t, points, lr, effective_lr, gradient} (run k's values from
-    index t on), ``end`` {run, label, status, stopped_at} once per run, then ``done``.
-
-    Set-up errors (a bad expression, parameter or start) are raised here, before any
-    event; the loop itself runs only as the events are iterated.
-    """
-    with budget.scope():  # the batch keeps this budget for its steps, which run as the events are read
-        batch = surface_batch(expression, start, steps, runs, noise)
-    return _events(batch, chunk or default_chunk(steps))
-
-
-def _events(batch: Batch, chunk: int) -> Iterator[tuple[str, dict]]:
-    sent = [0] * batch.K
-    ended = [False] * batch.K
-    try:
-        for _ in batch.advance(chunk):
-            for k in range(batch.K):
-                if ended[k]:
-                    continue
-                n_points, n_lr = batch.known(k)
-                if n_points > sent[k] or n_lr > sent[k]:
-                    yield "step", {"run": k, "t": sent[k], **batch.slices(k, sent[k])}
-                    sent[k] = n_points
-                if batch.ended(k):
-                    ended[k] = True
-                    yield "end", batch.summary(k)
-    except InputError as exc:  # the CPU limit, met half-way
-        yield "error", {"detail": exc.detail()}
-        return
-    yield "done", {"runs": [batch.summary(k) for k in range(batch.K)]}
-
-
-def sweep(
-    expression: str | Objective,
-    start,
-    steps: int,
-    optimizer: str,
-    params: Mapping[str, Any] | None,
-    axes: Mapping[str, tuple[str, Sequence[float]]],
-    schedule: str = "constant",
-    schedule_params: Mapping[str, Any] | None = None,
-    noise: Noise | None = None,
-) -> dict:
-    """One optimizer over a grid of two of its hyperparameters, every cell in one batch
-(on a surface's expression, or any Objective).
-
-    ``axes = {"x": (name, values), "y": (name, values)}``. Returns ``{x, y, names,
-    final_loss, status, stopped_at}``: x and y the values, names the hyperparameters, and
-    ``final_loss[i][j]`` that of ``y[i]``, ``x[j]`` (like a grid's z), None if it diverged.
-    """
-    (x_name, xs), (y_name, ys) = axes["x"], axes["y"]
-    numeric = [p.name for p in lookup(OPTIMIZERS, optimizer, "optimizer").params if p.kind in ("float", "int")]
-    for which, name in (("x", x_name), ("y", y_name)):
-        if name not in numeric:
-            raise InputError(f"axes.{which}.name: '{name}' is not a numeric hyperparameter of {optimizer}; "
-                             f"it has {', '.join(numeric)}")
-    if x_name == y_name:
-        raise InputError(f"the sweep's two axes must be different hyperparameters, both are '{x_name}'")
-    base = dict(params or {})
-    lookup(OPTIMIZERS, optimizer, "optimizer").validate_params(base)  # a bad value is refused though an axis overrides it
-    runs = [
-        Run(optimizer, {**base, x_name: xv, y_name: yv}, schedule, schedule_params or {}) for yv in ys for xv in xs
-    ]
-    with budget.scope():
-        batch = surface_batch(expression, start, steps, runs, noise, record=False).run()
-    rows = batch.row_of.reshape(len(ys), len(xs))
-    final = batch.final_loss[rows]
-    return {
-        "x": [float(v) for v in xs],
-        "y": [float(v) for v in ys],
-        "names": {"x": x_name, "y": y_name},
-        "final_loss": [[float(v) if np.isfinite(v) else None for v in row] for row in final],
-        "status": [[batch.status[r] for r in row] for row in rows],
-        "stopped_at": batch.stopped_at[rows].tolist(),
-    }

@@ -21,19 +21,20 @@ from starlette.responses import Response
 from app.cache import cached, key
 from app.errors import validation_detail
 from app.json_body import JSONBodyRoute
+from app.race_stream import race_events
 from app.responses import dumps
 from app.schemas.optimize import OptimizeRequest, OptimizeResponse
 from app.schemas.sweep import SweepRequest, SweepResponse
 from app.schemas.trace import RACE_EVENTS
 from app.sse import error_response, event_stream, stream_docs
 from engine.limits import MAX_REQUEST_CHARS
-from engine.runner import race, race_events, sweep
+from engine.races import race, sweep
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api", tags=["optimize"])
 
 
 def race_arguments(request: OptimizeRequest) -> dict:
-    """The keyword arguments of engine.runner's race and race_events."""
+    """The keyword arguments of engine.races' race and app.race_stream's race_events."""
     return {
         "expression": request.expression_text(),
         "start": request.start_point(),

@@ -28,7 +28,7 @@ class Axes(Strict):
 
 class SweepRequest(SurfaceChoice, OptimizerRun):
     """One optimizer over a grid of two of its hyperparameters. The engine makes and checks
-    each cell's run (engine.runner.sweep), the two axes among them; the schema holds the
+    each cell's run (engine.races.sweep), the two axes among them; the schema holds the
     size limit."""
 
     axes: Axes

@@ -9,7 +9,8 @@ from engine import parse_program
 from engine.errors import InputError
 from engine.objectives import ParamsObjective
 from engine.presets import PRESETS
-from engine.runner import Batch, Noise, Run, race, sweep
+from engine.races import race, sweep
+from engine.runner import Batch, Noise, Run
 
 LOGREG = PRESETS["logreg"].program
 

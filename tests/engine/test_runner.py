@@ -10,9 +10,11 @@ import orjson
 import pytest
 
 import engine.runner as runner_module
-from engine import ProgramError
+from app.race_stream import race_events
+from engine.budget import CpuTimeError
 from engine.optimizers import OPTIMIZERS
-from engine.runner import Noise, Run, minimum_test, race, race_events, surface_batch, sweep
+from engine.races import race, sweep
+from engine.runner import Noise, Run, minimum_test, surface_batch
 from engine.surfaces import SURFACES, SurfaceFunction
 
 ROSENBROCK = SURFACES["rosenbrock"].expression
@@ -307,7 +309,7 @@ def test_events_are_computed_only_as_they_are_read():
 
 
 def test_cpu_limit(monkeypatch):
-    with pytest.raises(ProgramError) as info:
+    with pytest.raises(CpuTimeError) as info:
         surface_batch(ROSENBROCK, (-1.5, 2.0), 1000, [Run("adam")], cpu_seconds=0.0).run()
     assert info.value.limit == "cpu_time" and "limit cpu_time" in info.value.message
     monkeypatch.setattr(runner_module, "MAX_CPU_SECONDS", 0.0)
