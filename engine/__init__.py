@@ -12,8 +12,9 @@ from engine.graph import EvaluationError, Graph, Node
 from engine.inits import INITS
 from engine.ops import OPS, unbroadcast
 from engine.params import Param, ParamError
+from engine.parsing import ProgramError
 from engine.presets import PRESETS
-from engine.program import ProgramError, parse_expression, parse_program
+from engine.program import parse_expression, parse_program
 from engine.trace import trace, trace_events
 
 __all__ = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from engine.limits import MAX_INIT_SCALE
 from engine.params import Param, ParamError
 from engine.registry import Entry
 
-__all__ = ["INITS", "Init", "fans"]
+__all__ = ["HELPERS", "INITS", "Helper", "Init", "fans"]
 
 
 def fans(shape: Sequence[int]) -> tuple[int, int]:
@@ -160,3 +160,27 @@ INITS: dict[str, Init] = {i.id: i for i in (
     Init(id="he_normal", title="He (Kaiming) normal", formula="W ~ N(0, σ²),  σ = gain·√(2/fan_in)",
          citation=f"{_HE}; torch.nn.init.kaiming_normal_(nonlinearity='relu')", params=(GAIN,), draw=he_normal),
 )}
+
+
+# --- the program language's init helpers: names for entries of INITS --------------
+
+
+@dataclass(frozen=True)
+class Helper:
+    """An init helper: the INITS entry it draws from, the keywords it takes for that
+    entry's parameters (keyword -> parameter), and whether it takes ``seed=``."""
+
+    init: str
+    keywords: Mapping[str, str] = field(default_factory=dict)
+    seeded: bool = False
+
+
+HELPERS: dict[str, Helper] = {
+    "zeros": Helper("zeros"),
+    "ones": Helper("ones"),
+    "eye": Helper("identity"),  # eye(n): the n×n identity
+    "randn": Helper("normal", {"std": "gain"}, seeded=True),
+    "uniform": Helper("uniform", {"low": "low", "high": "high"}, seeded=True),
+    "glorot": Helper("glorot_uniform", {"gain": "gain"}, seeded=True),
+    "he": Helper("he_normal", {"gain": "gain"}, seeded=True),
+}

@@ -11,34 +11,27 @@ import ast
 import copy
 import difflib
 import math
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import numpy as np
 
 from engine import budget
-from engine.errors import InputError, shorten
+from engine.errors import shorten
 from engine.graph import EvaluationError, Graph, Node
+from engine.inits import HELPERS
 from engine.inits import INITS as INIT_REGISTRY
 from engine.limits import (
     MAX_DIMENSIONS,
     MAX_ELEMENTS,
     MAX_GRID_ELEMENTS,
     MAX_NODES,
-    MAX_PROGRAM_CHARS,
     MAX_SEED,
     MAX_TOTAL_ELEMENTS,
 )
 from engine.ops import OPS, work_shapes
 from engine.params import ParamError
-from engine.parsing import parse
+from engine.parsing import ProgramError, place, read, source_lines
 
-# What CPython will not read, found first so the message says where it is
-_UNREADABLE = (
-    (re.compile("\0"), "a null character"),
-    (re.compile("[\ud800-\udfff]"), "a character that is not valid Unicode (a lone surrogate)"),
-)
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 LEAVES = ("input", "param")
 # what a whole-number argument looks like, for the message when it is not written as a number
@@ -46,59 +39,7 @@ WRITTEN_LIKE = {"axis": "0 or -1", "a shape": "2 or 3", "seed": "0 or 42"}
 CONSTANTS = {"pi": math.pi}
 
 
-class ProgramError(InputError):
-    """A mistake in a program, with the line and column (1-based) where it is."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None, limit: str | None = None):
-        super().__init__(message, limit)
-        self.line = line
-        self.column = column
-
-    def detail(self) -> dict:
-        out = {"message": self.message, "line": self.line, "column": self.column}
-        if self.limit:
-            out["limit"] = self.limit
-        return out
-
-
-# --- init helpers: names in the language for entries of engine.inits.INITS ----------
-
-
-@dataclass(frozen=True)
-class Helper:
-    """An init helper: the INITS entry it draws from, the keywords it takes for that
-    entry's parameters (keyword -> parameter), and whether it takes ``seed=``."""
-
-    init: str
-    keywords: Mapping[str, str] = field(default_factory=dict)
-    seeded: bool = False
-
-
-HELPERS: dict[str, Helper] = {
-    "zeros": Helper("zeros"),
-    "ones": Helper("ones"),
-    "eye": Helper("identity"),  # eye(n): the n×n identity
-    "randn": Helper("normal", {"std": "gain"}, seeded=True),
-    "uniform": Helper("uniform", {"low": "low", "high": "high"}, seeded=True),
-    "glorot": Helper("glorot_uniform", {"gain": "gain"}, seeded=True),
-    "he": Helper("he_normal", {"gain": "gain"}, seeded=True),
-}
-
 FUNCTIONS = sorted([*(n for n in OPS if n not in ("add", "sub", "mul", "div", "pow", "matmul", "neg")), *HELPERS, *LEAVES])
-
-
-def source_lines(text: str) -> list[bytes]:
-    """The text's lines as UTF-8, as ast's offsets count them (call after it parsed). Only
-    \n, \r\n and \r end a line for Python, not every character str.splitlines splits at
-    (form feed, \x1c, U+2028 …)."""
-    return [line.encode() for line in re.split("(?<=\n)", text.replace("\r\n", "\n").replace("\r", "\n"))]
-
-
-def place(lines: list[bytes], node: ast.AST) -> dict:
-    """``{line, column}`` of an ast node, 1-based, the column in characters as an editor
-    counts them (ast counts UTF-8 bytes: `é` is two)."""
-    row = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else b""
-    return {"line": node.lineno, "column": len(row[: node.col_offset].decode("utf-8", "replace")) + 1}
 
 
 def _entries(e: ast.expr):
@@ -476,33 +417,6 @@ class _Builder:
                 raise EvaluationError.value(node)
 
 
-def _parse(text: str, mode: str) -> ast.AST:
-    if len(text) > MAX_PROGRAM_CHARS:
-        raise ProgramError(
-            f"the program has {len(text):,} characters; at most {MAX_PROGRAM_CHARS:,} are allowed "
-            "(limit max_program_chars)",
-            limit="max_program_chars",
-        )
-    for pattern, what in _UNREADABLE:
-        found = pattern.search(text)
-        if found:
-            at = found.start()
-            raise ProgramError(f"the program contains {what}; delete it",
-                               text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
-    try:
-        return parse(text, mode)
-    except SyntaxError as exc:
-        message = exc.msg
-        if "integer string conversion" in message:  # CPython's advice is for Python authors
-            message = "a number of more than 4,300 digits"
-        raise ProgramError(f"syntax error: {message}", exc.lineno or 1, max(1, exc.offset or 1)) from None
-    except (RecursionError, MemoryError):
-        raise ProgramError("the program is nested too deeply to read: give parts of long chains of "
-                           "operators or brackets names of their own", 1, 1) from None
-    except ValueError:  # any other text CPython refuses to read
-        raise ProgramError("the program cannot be read", 1, 1) from None
-
-
 def parse_program(text: str, inputs: dict[str, np.ndarray] | None = None) -> Graph:
     """Build the graph of a program; its last assignment is the output.
 
@@ -512,7 +426,7 @@ def parse_program(text: str, inputs: dict[str, np.ndarray] | None = None) -> Gra
 
         >>> g = parse_program("w = param([0.5, -0.3])\\nloss = mse(X @ w, t)", inputs={"X": X, "t": t})
     """
-    tree = _parse(text, "exec")
+    tree = read(text, "exec")
     try:
         with budget.scope():
             return _Builder(text).program(tree, inputs)
@@ -536,7 +450,7 @@ def parse_expression(
     (``lines``: the text's, for ``place``). With ``check_finite`` false, non-finite
     values are left for the caller to judge.
     """
-    tree = _parse(text, "eval")
+    tree = read(text, "eval")
     if refuse is not None:
         refuse(tree, source_lines(text))
     with budget.scope():

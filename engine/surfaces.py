@@ -29,10 +29,11 @@ import numpy as np
 
 from engine import budget
 from engine.graph import EvaluationError, Graph
+from engine.inits import HELPERS
 from engine.limits import MAX_TOTAL_ELEMENTS
 from engine.ops import OPS
-from engine.parsing import parse
-from engine.program import HELPERS, LEAVES, ProgramError, parse_expression, place, source_lines
+from engine.parsing import ProgramError, parse, place, source_lines
+from engine.program import LEAVES, parse_expression
 from engine.registry import Entry
 from engine.tape import Tape
 

@@ -16,7 +16,7 @@ from engine import budget
 from engine.graph import EvaluationError, Graph
 from engine.layout import layered_layout
 from engine.limits import MAX_TRACE_ELEMENTS
-from engine.program import ProgramError
+from engine.parsing import ProgramError
 
 
 def to_json(value: np.ndarray):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from engine import EvaluationError, ProgramError, parse_expression, parse_program, trace
+from engine.inits import HELPERS
 from engine.inits import INITS as INIT_REGISTRY
 from engine.limits import MAX_ELEMENTS, MAX_NODES
-from engine.program import HELPERS
 
 
 def error_of(program: str) -> ProgramError:
