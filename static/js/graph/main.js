@@ -3,6 +3,7 @@
 import { streamEvents } from '../lib/events.js';
 import { RequestError, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
+import { serverLimits } from '../lib/limits.js';
 import { Notices } from '../lib/notices.js';
 import { Presenter } from '../lib/presenter.js';
 import { ChainRulePanel } from './chainrule.js';
@@ -18,7 +19,8 @@ import { TrainingPanel } from './training.js';
 const $ = (selector) => document.querySelector(selector);
 const presets = JSON.parse($('#presets-data').textContent);
 const optimizers = JSON.parse($('#optimizers-data').textContent);
-const state = new PageState(presets, optimizers);
+const limits = await serverLimits();
+const state = new PageState(presets, optimizers, limits);
 const LINK_NAMES_STEP = new URLSearchParams(window.location.search).has('step'); // before the page writes its own
 // The trace on screen; the program's own pass (iteration 0); the latest request's AbortController,
 // and that controller again while it is a training request; a token while run() is under way;
@@ -306,7 +308,7 @@ new Keys()
   .note(['Escape'], 'leaves the editor')
   .render($('[data-component=keys]'));
 
-new Notices($('[data-testid=notices]')).update(state.takeNotices());
+new Notices($('[data-testid=notices]')).update([...limits.notices, ...state.takeNotices()]);
 view.editor.value = state.programText;
 ui.preset.value = state.preset ?? '';
 view.controls.reset();

@@ -12,7 +12,8 @@ import { UrlState, field } from '../lib/urlstate.js';
 export const SPEEDS = [0.5, 1, 2, 4];
 
 export class PageState extends UrlState {
-  constructor(presets, optimizers = [], search = window.location.search) {
+  /** limits: the server's (lib/limits.js); `iteration` counts training updates, bounded as a race's steps. */
+  constructor(presets, optimizers, limits, search = window.location.search) {
     super({
       preset: field.string({ default: presets[0]?.id ?? null, choices: presets.map((p) => p.id), label: 'demo', always: true }),
       program: field.string(), // the custom program's text when preset is null
@@ -20,7 +21,7 @@ export class PageState extends UrlState {
       presenter: field.bool(),
       speed: field.float({ default: 1, choices: SPEEDS, label: 'speed' }),
       optimizer: field.string({ default: 'sgd', choices: optimizers.map((o) => o.id), label: 'optimizer' }),
-      iteration: field.int({ default: 0, min: 0, max: 10_000, label: 'iteration' }),
+      iteration: field.int({ default: 0, min: 0, max: limits.max('steps'), label: 'iteration' }),
     }, search);
     Object.defineProperty(this, 'presets', { value: presets });
     Object.defineProperty(this, 'optimizers', { value: optimizers });

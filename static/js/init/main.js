@@ -9,6 +9,7 @@
 import { h, replace } from '../lib/dom.js';
 import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
+import { serverLimits } from '../lib/limits.js';
 import { mathLines } from '../lib/math.js';
 import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
@@ -17,7 +18,7 @@ import { CASES, markCase, renderCases } from './cases.js';
 import { Gallery } from './gallery.js';
 import { HistogramPlot } from './histograms.js';
 import { LayerPlot } from './layerplot.js';
-import { DEFAULTS, InitState, LIMITS } from './state.js';
+import { InitState, netParams } from './state.js';
 import { SymmetryPanel } from './symmetry.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -40,9 +41,10 @@ const notice = (...texts) => status.notice(...texts);
 
 let inits;
 let curves;
+let limits;
 try {
   begin();
-  [inits, curves] = await Promise.all([getJSON('/api/inits'), getJSON('/api/init/activations')]);
+  [inits, curves, limits] = await Promise.all([getJSON('/api/inits'), getJSON('/api/init/activations'), serverLimits()]);
 } catch (error) {
   replace($('[data-testid=layer-plot]'), h('p', { class: 'plot-error', role: 'alert' },
     `Could not load the initialisers and activations: ${error.message}. Reload the page to try again.`));
@@ -50,7 +52,7 @@ try {
   throw error;
 }
 
-const state = new InitState(curves.map((c) => c.id), inits);
+const state = new InitState(curves.map((c) => c.id), inits, limits);
 const layerPlot = new LayerPlot($('[data-testid=layer-plot]'), $('[data-testid=layer-legend]'), $('[data-testid=layer-notes]'));
 const histogramPlot = new HistogramPlot($('[data-testid=histograms]'));
 const symmetry = new SymmetryPanel($('[data-testid=symmetry]'));
@@ -59,13 +61,7 @@ const session = { request: null, fromURL: true }; // the deep request in flight;
 
 // --- controls ----------------------------------------------------------------------
 
-// depth, width, samples and seed as params.js controls (they have no registry entry).
-const NET = [
-  { name: 'depth', default: DEFAULTS.depth, min: 1, max: LIMITS.depth, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.depth, description: 'L, the number of layers' },
-  { name: 'width', default: DEFAULTS.width, min: 1, max: LIMITS.width, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.width, description: 'units per layer (every W is width × width)' },
-  { name: 'samples', default: DEFAULTS.samples, min: 1, max: LIMITS.samples, kind: 'int', scale: 'log', slider_min: 1, slider_max: LIMITS.samples, description: 'rows of the input batch h₀' },
-  { name: 'seed', default: DEFAULTS.seed, min: 0, max: LIMITS.seed, kind: 'int', slider_min: 0, slider_max: 99, description: 'random seed of h₀ and the weights' },
-];
+const NET = netParams(limits);
 const controls = {};
 for (const param of NET) {
   controls[param.name] = paramControl(param, state[param.name], (value) => set({ [param.name]: value }, { source: param.name }));
@@ -169,14 +165,14 @@ new Keys()
   .bind(['ArrowLeft', 'PageUp'], 'previous case', () => stepCase(-1))
   .bind(['a'], 'next activation', () => cycle('activation', curves.map((c) => c.id)))
   .bind(['i'], 'next init', () => cycle('init', inits.map((i) => i.id)))
-  .bind(['s'], 'new seed', () => set({ seed: (state.seed + 1) % (LIMITS.seed + 1) }))
+  .bind(['s'], 'new seed', () => set({ seed: state.seed < limits.max('seed') ? state.seed + 1 : 0 }))
   .bind(['p'], 'presenter mode', () => {
     presenter.toggle();
   })
   .bind(['f'], 'full screen', toggleFullscreen)
   .render($('[data-component=keys]'));
 
-notice(...state.takeNotices());
+notice(...limits.notices, ...state.takeNotices());
 
 // The symmetry panel and the gallery do not depend on the settings: drawn once.
 async function once(job, where) {

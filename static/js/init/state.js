@@ -9,26 +9,28 @@
 
 import { UrlState, field } from '../lib/urlstate.js';
 
-// POST /api/init/deep's bounds and defaults (app/schemas/init.py; the API answers 422 beyond them).
-export const LIMITS = { depth: 200, width: 512, samples: 1024, seed: 2 ** 32 - 1, gain: 1e6, histograms: 8 };
 export const DEFAULTS = { depth: 20, width: 100, activation: 'tanh', init: 'glorot_normal', gain: 1, seed: 0, samples: 256 };
 const SETTINGS = ['depth', 'width', 'activation', 'init', 'gain', 'seed', 'samples'];
 
 export class InitState extends UrlState {
-  /** activations: ids (GET /api/init/activations); inits: GET /api/inits. */
-  constructor(activations, inits, search = window.location.search) {
+  /**
+   * activations: ids (GET /api/init/activations); inits: GET /api/inits; limits: the
+   * server's (lib/limits.js), which bound POST /api/init/deep.
+   */
+  constructor(activations, inits, limits, search = window.location.search) {
     super({
-      depth: field.int({ default: DEFAULTS.depth, min: 1, max: LIMITS.depth, always: true }),
-      width: field.int({ default: DEFAULTS.width, min: 1, max: LIMITS.width, always: true }),
+      depth: field.int({ default: DEFAULTS.depth, min: 1, max: limits.max('depth'), always: true }),
+      width: field.int({ default: DEFAULTS.width, min: 1, max: limits.max('width'), always: true }),
       activation: field.string({ default: DEFAULTS.activation, choices: activations, label: 'activation', always: true }),
       init: field.string({ default: DEFAULTS.init, choices: inits.map((i) => i.id), label: 'init', always: true }),
-      gain: field.float({ default: DEFAULTS.gain, min: 0, max: LIMITS.gain, always: true }),
-      seed: field.int({ default: DEFAULTS.seed, min: 0, max: LIMITS.seed, always: true }),
-      samples: field.int({ default: DEFAULTS.samples, min: 1, max: LIMITS.samples }),
-      hist: field.list(field.int({ min: 1, max: LIMITS.depth }), { default: [], label: 'hist' }),
+      gain: field.float({ default: DEFAULTS.gain, min: 0, max: limits.max('gain'), always: true }),
+      seed: field.int({ default: DEFAULTS.seed, min: 0, max: limits.max('seed'), always: true }),
+      samples: field.int({ default: DEFAULTS.samples, min: 1, max: limits.max('samples') }),
+      hist: field.list(field.int({ min: 1, max: limits.max('depth') }), { default: [], label: 'hist' }),
       presenter: field.bool(),
     }, search);
     Object.defineProperty(this, 'inits', { value: inits });
+    Object.defineProperty(this, 'limits', { value: limits });
     this.checkHist();
   }
 
@@ -43,8 +45,9 @@ export class InitState extends UrlState {
 
   /** The URL's histogram layers must be layers of this network: else the page picks. */
   checkHist() {
-    if (this.hist.length > LIMITS.histograms || this.hist.some((l) => l > this.depth)) {
-      this.notices.push(`hist '${this.hist.join(',')}' must be at most ${LIMITS.histograms} layers of 1 … ${this.depth}; `
+    const most = this.limits.max('histograms');
+    if (this.hist.length > most || this.hist.some((l) => l > this.depth)) {
+      this.notices.push(`hist '${this.hist.join(',')}' must be at most ${most} layers of 1 … ${this.depth}; `
         + 'showing a few layers of the page\'s choice instead');
       this.hist = [];
     }
@@ -77,6 +80,22 @@ export class InitState extends UrlState {
   request() {
     return { ...this.settings(), histograms: this.histogramLayers };
   }
+}
+
+/**
+ * depth, width, samples and seed as params.js controls (they have no registry entry), their
+ * bounds the server's `limits`; a slider ends at its limit (or at `unknown` if they could not be read).
+ */
+export function netParams(limits) {
+  const param = (name, kind, min, { unknown, ...rest }) => ({
+    name, default: DEFAULTS[name], min, max: limits.max(name), kind, slider_min: min, slider_max: limits.max(name, unknown), ...rest,
+  });
+  return [
+    param('depth', 'int', 1, { scale: 'log', unknown: 100, description: 'L, the number of layers' }),
+    param('width', 'int', 1, { scale: 'log', unknown: 256, description: 'units per layer (every W is width × width)' }),
+    param('samples', 'int', 1, { scale: 'log', unknown: 256, description: 'rows of the input batch h₀' }),
+    param('seed', 'int', 0, { slider_max: 99, description: 'random seed of h₀ and the weights' }),
+  ];
 }
 
 /** The URL of these settings in the design's format (a case link). */

@@ -21,20 +21,25 @@ export const DEFAULT_PACE = 8;
 /** A custom surface's window when the URL gives none. */
 export const DEFAULT_DOMAIN = [-2, 2, -2, 2];
 
+/** The most characters of one `run=` value (a run's settings and label are far shorter). */
+const RUN_CHARS = 2000;
 /** The default race when the URL names none: the lecture's three classics on Rosenbrock. */
 const DEFAULT_RUNS = ['sgd,lr=0.001', 'momentum,lr=0.001', 'adam,lr=0.02'];
 
 export class RaceState extends UrlState {
+  /** meta: {optimizers, schedules, surfaces, limits} (limits: lib/limits.js, the server's). */
   constructor(meta, search = window.location.search) {
+    const { limits } = meta;
+    const coordinate = field.float({ min: -limits.max('start'), max: limits.max('start') });
     super({
       surface: field.string({ default: 'rosenbrock', choices: meta.surfaces.map((s) => s.id), label: 'surface', always: true }),
-      expr: field.string({ maxLength: 10_000, label: 'expression' }),
-      start: field.list(field.float({ min: -1e6, max: 1e6 }), { default: null, length: 2, label: 'start' }),
-      steps: field.int({ default: 500, min: 1, max: 10_000, label: 'steps', always: true }),
-      noise: field.list(field.float({ min: 0, max: 1e3 }), { default: null, length: 2, label: 'noise' }),
-      run: field.list(field.string({ maxLength: 2000 }), { default: DEFAULT_RUNS, repeat: true, always: true }),
-      step: field.int({ default: 0, min: 0, max: 10_000 }),
-      domain: field.list(field.float({ min: -1e6, max: 1e6 }), { default: null, length: 4, label: 'domain' }),
+      expr: field.string({ maxLength: limits.max('max_program_chars'), label: 'expression' }),
+      start: field.list(coordinate, { default: null, length: 2, label: 'start' }),
+      steps: field.int({ default: 500, min: 1, max: limits.max('steps'), label: 'steps', always: true }),
+      noise: field.list(field.float({ min: 0 }), { default: null, length: 2, label: 'noise' }),
+      run: field.list(field.string({ maxLength: RUN_CHARS }), { default: DEFAULT_RUNS, repeat: true, always: true }),
+      step: field.int({ default: 0, min: 0, max: limits.max('steps') }),
+      domain: field.list(coordinate, { default: null, length: 4, label: 'domain' }),
       pace: field.float({ default: DEFAULT_PACE, choices: PACES, label: 'pace' }),
       view: field.string({ default: 'contour', choices: ['contour', '3d'] }),
       arrows: field.bool(),
@@ -45,8 +50,9 @@ export class RaceState extends UrlState {
       this.notices.push(`domain '${this.domain.join(',')}' needs x from < x to and y from < y to; using the default`);
       this.domain = null;
     }
-    if (this.noise && !Number.isInteger(this.noise[1])) {
-      this.notices.push(`noise seed '${this.noise[1]}' is not a whole number; using no noise instead`);
+    const noiseProblem = this.noise && problemOfNoise(this.noise, limits);
+    if (noiseProblem) {
+      this.notices.push(`noise '${this.noise.join(',')}': ${noiseProblem}; using no noise instead`);
       this.noise = null;
     }
     // The runs as objects; a run the URL garbles is left out with a notice.
@@ -57,6 +63,11 @@ export class RaceState extends UrlState {
       } catch (error) {
         this.notices.push(`run '${text}': ${error.message}; leaving it out`);
       }
+    }
+    const most = limits.max('runs');
+    if (this.runs.length > most) {
+      this.notices.push(`a race holds at most ${most} runs; leaving out the last ${this.runs.length - most}`);
+      this.runs.splice(most);
     }
   }
 
@@ -99,6 +110,14 @@ export class RaceState extends UrlState {
     this.run = this.runs.map((run) => formatRun(run, this.meta));
     super.save();
   }
+}
+
+/** Why the URL's noise `[std, seed]` cannot be sent (null: it can). */
+function problemOfNoise([std, seed], limits) {
+  if (std > limits.max('noise.std')) return `std ${std} is above the maximum ${limits.max('noise.std')}`;
+  if (!Number.isInteger(seed)) return `seed ${seed} is not a whole number`;
+  if (seed > limits.max('seed')) return `seed ${seed} is above the maximum ${limits.max('seed')}`;
+  return null;
 }
 
 function centre({ x, y }) {

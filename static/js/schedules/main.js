@@ -7,6 +7,7 @@
 
 import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
+import { serverLimits } from '../lib/limits.js';
 import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
 import { theme } from '../lib/plot.js';
@@ -16,7 +17,7 @@ import { LAST_RACE_KEY, builtinDescription, builtinLosses, lastRace } from './lo
 import { LossChart } from './losschart.js';
 import { SchedulePanels } from './panels.js';
 import { RateChart } from './ratechart.js';
-import { COMMON, ScheduleState } from './state.js';
+import { ScheduleState, commonParams } from './state.js';
 
 const NEWBOB = 'newbob'; // the schedule whose rate depends on the loss
 const $ = (selector) => document.querySelector(selector);
@@ -37,16 +38,18 @@ const end = () => status.end();
 const notice = (...texts) => status.notice(...texts);
 
 let schedules;
+let limits;
 try {
   document.body.dataset.state = 'busy';
-  schedules = await getJSON('/api/schedules');
+  [schedules, limits] = await Promise.all([getJSON('/api/schedules'), serverLimits()]);
 } catch (error) {
   replace(ui.plot, h('p', { class: 'plot-error', role: 'alert' }, `Could not load the schedules: ${error.message}. Reload the page to try again.`));
   document.body.dataset.state = 'error';
   throw error;
 }
 
-const state = new ScheduleState(schedules);
+const common = commonParams(limits);
+const state = new ScheduleState(schedules, common);
 const titles = Object.fromEntries(schedules.map((s) => [s.id, s.title]));
 const hasNewbob = schedules.some((s) => s.id === NEWBOB);
 const session = {
@@ -72,7 +75,7 @@ const panels = new SchedulePanels($('[data-component=schedules]'), schedules, st
 });
 
 // η₀ and steps: every curve (and, for steps, the built-in race NewBOB reads) is asked for again.
-for (const param of COMMON) {
+for (const param of common) {
   ui.common.append(paramControl(param, state[param.name], (value) => {
     state[param.name] = value;
     state.save();
@@ -256,7 +259,7 @@ new Keys()
   .bind(['f'], 'full screen', toggleFullscreen)
   .render($('[data-component=keys]'));
 
-notice(...state.takeNotices());
+notice(...limits.notices, ...state.takeNotices());
 panels.colour(theme().colorway);
 ui.log.setAttribute('aria-pressed', String(state.log));
 ui.newbob.hidden = !hasNewbob;

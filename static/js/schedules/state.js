@@ -11,21 +11,22 @@
 import { formatParam, parseParam } from '../lib/params.js';
 import { UrlState, field } from '../lib/urlstate.js';
 
-// The curve request's bounds (engine/limits.py: MAX_LR, MAX_STEPS; the API answers 422 beyond them).
-const MAX_LR = 10;
-const MAX_STEPS = 10_000;
-
-/** η₀ and steps as the params.js controls want them (the registry has no entry for them). */
-export const COMMON = [
-  {
-    name: 'lr', default: 0.1, min: 0, max: MAX_LR, kind: 'float', scale: 'log', slider_min: 1e-4, slider_max: MAX_LR,
-    description: 'η₀ = η(0), the initial learning rate (the optimizer\'s lr)',
-  },
-  {
-    name: 'steps', default: 500, min: 1, max: MAX_STEPS, kind: 'int', scale: 'log', slider_min: 10, slider_max: MAX_STEPS,
-    description: 'updates drawn: t = 0 … steps − 1',
-  },
-];
+/**
+ * η₀ and steps as the params.js controls want them (the registry has no entry for them);
+ * their bounds are the curve request's, the server's limits `lr` and `steps`.
+ */
+export function commonParams(limits) {
+  return [
+    {
+      name: 'lr', default: 0.1, min: 0, max: limits.max('lr'), kind: 'float', scale: 'log',
+      slider_min: 1e-4, slider_max: limits.max('lr', 1), description: 'η₀ = η(0), the initial learning rate (the optimizer\'s lr)',
+    },
+    {
+      name: 'steps', default: 500, min: 1, max: limits.max('steps'), kind: 'int', scale: 'log',
+      slider_min: 10, slider_max: limits.max('steps', 5000), description: 'updates drawn: t = 0 … steps − 1',
+    },
+  ];
+}
 
 const TRUE = ['1', 'true', 'on', 'yes'];
 const FALSE = ['0', 'false', 'off', 'no'];
@@ -44,9 +45,9 @@ function parseValue(param, text) {
 }
 
 export class ScheduleState extends UrlState {
-  /** schedules: GET /api/schedules. */
-  constructor(schedules, search = window.location.search) {
-    const [lr, steps] = COMMON;
+  /** schedules: GET /api/schedules; common: commonParams(the server's limits). */
+  constructor(schedules, common, search = window.location.search) {
+    const [lr, steps] = common;
     super({
       schedule: field.string({ default: schedules[0].id, choices: schedules.map((s) => s.id), label: 'schedule', always: true }),
       lr: field.float({ default: lr.default, min: lr.min, max: lr.max, label: 'lr (η₀)', always: true }),
