@@ -1,5 +1,5 @@
 """The lecture's stories as one-click races: each a link in the /optimizers URL format
-(DESIGN.md, "URLs") with two sentences in the lecture's words. Settings were chosen so
+(docs/DESIGN.md, "URLs") with two sentences in the lecture's words. Settings were chosen so
 that each story shows at a glance; tests/app/test_scenarios.py checks each one's numbers.
 """
 

@@ -2,7 +2,7 @@
 `send`, so event streams pass through untouched and nothing is buffered).
 
 Every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`. Every
-page (text/html): the Content-Security-Policy of DESIGN.md — only this server's scripts,
+page (text/html): the Content-Security-Policy of docs/DESIGN.md — only this server's scripts,
 inline styles (Plotly sets them), data:/blob: images (Plotly's PNG export, the favicon),
 no plugins, no framing. The pages need nothing more: the browser tests run them under it.
 """

@@ -42,7 +42,7 @@ def test_every_limit_an_error_names_is_named_beside_its_value_in_engine_limits()
 
 
 def test_the_limits_endpoint_serves_every_limit_by_name(client):
-    """The pages read their bounds from GET /api/limits (DESIGN.md), never from a copy."""
+    """The pages read their bounds from GET /api/limits (docs/DESIGN.md), never from a copy."""
     served = client.get("/api/limits").json()
     assert served == LIMIT_NAMES
     assert (served["max_program_chars"], served["steps"], served["runs"], served["n"], served["depth"]) == (

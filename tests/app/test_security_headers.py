@@ -1,4 +1,4 @@
-"""DESIGN.md's security headers: on every response, and the CSP on every page."""
+"""docs/DESIGN.md's security headers: on every response, and the CSP on every page."""
 
 from __future__ import annotations
 

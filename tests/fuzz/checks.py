@@ -6,7 +6,7 @@
 - a 200 is JSON (or events of JSON) that a strict parser reads: no NaN or Infinity;
 - each answer within its budget: the server's CPU seconds for one request (all of the
   process's threads: the app runs in the TestClient's portal thread and NumPy may use
-  BLAS threads) stay under CPU_BUDGET, the 2 s limit of DESIGN.md plus a margin for a
+  BLAS threads) stay under CPU_BUDGET, the 2 s limit of docs/DESIGN.md plus a margin for a
   loaded machine. CPU time, not wall time: a busy machine slows the wall clock, not this.
   Where asked, its peak memory too (MEMORY_BUDGET): the element limits bound what one
   request allocates.

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for hostile input: programs built from the grammar in DESIGN.md
+"""Hypothesis strategies for hostile input: programs built from the grammar in docs/DESIGN.md
 ("Program language"), custom surfaces in x and y, and optimize requests, mixed with
 huge, tiny and overflowing numbers, broken syntax, random unicode and random bytes.
 
