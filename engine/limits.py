@@ -42,6 +42,16 @@ MAX_INIT_SAMPLES = 1_024  # samples
 MAX_INIT_ELEMENTS = 8_000_000  # max_init_elements: depth × width × (width + 2·samples), weights and activations
 MAX_HISTOGRAMS = 8  # histograms: layers whose activations one request may ask to see
 
+# The trainability map (POST /api/trainability)
+MAX_TRAINABILITY_N = 256  # trainability_n: pixels along each axis of a tile
+MAX_TRAINABILITY_STEPS = 2_000  # trainability_steps: gradient-descent steps of each pixel
+# pixel_steps: n² × steps of a tile of the network; 128² × 500 fits the endpoint's budget with room for a
+# loaded machine
+MAX_TRAINABILITY_PIXEL_STEPS = 128 * 128 * 500
+TRAINABILITY_CPU_SECONDS = 8.0  # trainability_cpu_time: one tile, the CPU of all its threads together
+MAX_TRAINABILITY_LOG_RATE = 12.0  # log_rate: x.lo, x.hi, y.lo, y.hi of the network, log₁₀ of a rate
+MIN_TRAINABILITY_SPAN = 1e-12  # span: hi − lo of an axis, where float64's rates stop being distinct
+
 # Requests
 MAX_NAME_CHARS = 64  # an id (surface, optimizer, schedule, preset), a parameter's name or a run's label
 MAX_REQUEST_CHARS = 100_000  # request: an OptimizeRequest as JSON in a stream's URL (a POST body may be longer)
@@ -79,6 +89,12 @@ LIMITS = {
     "samples": MAX_INIT_SAMPLES,
     "max_init_elements": MAX_INIT_ELEMENTS,
     "histograms": MAX_HISTOGRAMS,
+    "trainability_n": MAX_TRAINABILITY_N,
+    "trainability_steps": MAX_TRAINABILITY_STEPS,
+    "pixel_steps": MAX_TRAINABILITY_PIXEL_STEPS,
+    "trainability_cpu_time": TRAINABILITY_CPU_SECONDS,
+    "log_rate": MAX_TRAINABILITY_LOG_RATE,
+    "span": MIN_TRAINABILITY_SPAN,
     "name_chars": MAX_NAME_CHARS,
     "request": MAX_REQUEST_CHARS,
     "max_body_bytes": MAX_BODY_BYTES,
