@@ -14,6 +14,7 @@ engine calls a request makes (parse, layout, trace, gradient check, …) draw fr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -145,25 +146,33 @@ def install(app: FastAPI) -> None:
         return response
 
 
-def document_errors(app: FastAPI) -> None:
-    """Make /openapi.json describe the 422s the app sends (``ErrorResponse``) where FastAPI
-    would describe its own default, a list of pydantic errors (HTTPValidationError)."""
+def extend_openapi(app: FastAPI, add: Callable[[dict], None]) -> None:
+    """Let ``add(components)`` change /openapi.json's component schemas once it is made."""
     generate = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = generate()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            ref = "#/components/schemas/{model}"
-            components["ErrorDetail"] = ErrorDetail.model_json_schema(ref_template=ref)
-            response = ErrorResponse.model_json_schema(ref_template=ref)
-            response.pop("$defs", None)  # ErrorDetail is a component of its own
-            components["HTTPValidationError"] = {**response, "title": "HTTPValidationError"}
-            components.pop("ValidationError", None)
+            add(schema.setdefault("components", {}).setdefault("schemas", {}))
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make /openapi.json describe the 422s the app sends (``ErrorResponse``) where FastAPI
+    would describe its own default, a list of pydantic errors (HTTPValidationError)."""
+
+    def add(components: dict) -> None:
+        ref = "#/components/schemas/{model}"
+        components["ErrorDetail"] = ErrorDetail.model_json_schema(ref_template=ref)
+        response = ErrorResponse.model_json_schema(ref_template=ref)
+        response.pop("$defs", None)  # ErrorDetail is a component of its own
+        components["HTTPValidationError"] = {**response, "title": "HTTPValidationError"}
+        components.pop("ValidationError", None)
+
+    extend_openapi(app, add)
 
 
 class ServerErrors:
@@ -204,4 +213,4 @@ def internal_message(exc: Exception) -> str:
             "This is a bug in backproplab, not a mistake in your input")
 
 
-__all__ = ["RequestBudget", "ServerErrors", "document_errors", "install", "internal_message", "problem", "validation_detail"]
+__all__ = ["RequestBudget", "ServerErrors", "document_errors", "extend_openapi", "install", "internal_message", "problem", "validation_detail"]

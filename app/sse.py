@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
-from app.errors import internal_message, logger
+from app.errors import extend_openapi, internal_message, logger
 from app.responses import dumps
 from engine.errors import InputError
 
@@ -59,21 +59,14 @@ def stream_docs(events: dict[str, type[BaseModel]]) -> dict:
 
 def document_events(app, models: Iterable[type[BaseModel]]) -> None:
     """Put the event models in /openapi.json's components, which no route's response names."""
-    generate = app.openapi
 
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            schema = generate()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            ref = "#/components/schemas/{model}"
-            for model in models:
-                own = model.model_json_schema(ref_template=ref)
-                components.update(own.pop("$defs", {}))
-                components[model.__name__] = own
-            app.openapi_schema = schema
-        return app.openapi_schema
+    def add(components: dict) -> None:
+        for model in models:
+            own = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(own.pop("$defs", {}))
+            components[model.__name__] = own
 
-    app.openapi = openapi
+    extend_openapi(app, add)
 
 
 SLICE_SECONDS = 0.02  # CPU time one thread hop may compute before its events are sent
