@@ -9,7 +9,8 @@ from app.assets import Assets, StaticFirst, vendor_files
 from app.errors import ServerErrors
 from app.http_edges import HttpEdges
 from app.responses import FastJSONResponse
-from app.routers import docs, graph, init, meta, optimize, pages, schedules, surfaces, trainability
+from app.routers import docs, graph, init, meta, optimize, pages, rooms, schedules, surfaces, trainability
+from app.schemas.rooms import ROOM_EVENTS
 from app.schemas.trace import RACE_EVENTS, TRACE_EVENTS
 from app.security import SecurityHeaders
 from app.settings import settings
@@ -26,9 +27,9 @@ def create_app() -> FastAPI:
     app = FastAPI(title="backproplab", version=settings.version, default_response_class=FastJSONResponse,
                   docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (meta, graph, surfaces, optimize, schedules, init, trainability, pages, docs):
+    for module in (meta, graph, surfaces, optimize, schedules, init, trainability, rooms, pages, docs):
         app.include_router(module.router)
-    document_events(app, [*TRACE_EVENTS.values(), *RACE_EVENTS.values()])
+    document_events(app, [*TRACE_EVENTS.values(), *RACE_EVENTS.values(), *ROOM_EVENTS.values()])
     # Read once here, answered from memory (app.assets), ahead of the routing (StaticFirst).
     # Only static/ follows --dev: the vendor files come from installed packages, which
     # nobody edits while the server runs.

@@ -61,6 +61,16 @@ MAX_CHECKED_COORDINATES = 2_000  # coordinates sampled per leaf
 GRADCHECK_CPU_SECONDS = 1.0  # the most of its request's cpu_time the finite differences use (then fewer are sampled)
 MAX_BODY_BYTES = 1_000_000  # max_body_bytes: a request body (413, refused before it is read whole)
 
+# Rooms (/api/rooms): a lecture that students' pages follow
+MAX_ROOMS = 1_000  # max_rooms: live rooms on one server (all its processes, through Redis)
+MAX_FOLLOWERS = 2_000  # max_followers: event streams open on one room
+MAX_ANSWERS = 5_000  # max_answers: students' answers to one question (a client's latest counts once)
+ROOM_PUBLISH_SECONDS = 0.05  # publish_interval: one state publish per room per 50 ms; faster ones are coalesced
+ROOM_IDLE_SECONDS = 6 * 3600  # room_idle: a room the presenter has not touched for this long expires
+MAX_ROOM_BODY_BYTES = 16 * 1024  # max_room_body_bytes: a room request's body (413)
+MAX_ROOM_URL_CHARS = 8_000  # url: the page URL a room publishes
+MAX_ANSWER_MAGNITUDE = 1e12  # answer: the largest |value| a student may type, so a histogram's span stays finite
+
 # Every limit by the name its 422 gives, as GET /api/limits serves it: the pages read their
 # bounds from there, never from a copy.
 LIMITS = {
@@ -98,4 +108,12 @@ LIMITS = {
     "name_chars": MAX_NAME_CHARS,
     "request": MAX_REQUEST_CHARS,
     "max_body_bytes": MAX_BODY_BYTES,
+    "max_rooms": MAX_ROOMS,
+    "max_followers": MAX_FOLLOWERS,
+    "max_answers": MAX_ANSWERS,
+    "publish_interval": ROOM_PUBLISH_SECONDS,
+    "room_idle": ROOM_IDLE_SECONDS,
+    "max_room_body_bytes": MAX_ROOM_BODY_BYTES,
+    "url": MAX_ROOM_URL_CHARS,
+    "answer": MAX_ANSWER_MAGNITUDE,
 }

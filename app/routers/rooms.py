@@ -1,0 +1,177 @@
+"""Rooms: students' pages follow the lecturer's (DESIGN.md "Classroom").
+
+The presenter publishes its page's URL; every follower's event stream gets it. The
+presenter key is only ever read from the Authorization header and is never logged
+(uvicorn's access log has no headers). The store (memory or Redis) is made on the first
+room request, from the settings (app.rooms.store_for)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette.sse import EventSourceResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Message
+
+from app.errors import problem
+from app.json_body import JSONBodyRoute
+from app.rooms import RoomError, Rooms, rooms_from_settings
+from app.schemas.rooms import (
+    ID_PATTERN,
+    ROOM_EVENTS,
+    Accepted,
+    AnswersSummary,
+    CreateRoom,
+    Ended,
+    Published,
+    PublishState,
+    RoomCreated,
+    RoomInfo,
+    StudentAnswer,
+)
+from app.sse import MEDIA_TYPE
+from engine.limits import MAX_NAME_CHARS, MAX_ROOM_BODY_BYTES
+
+PING_SECONDS = 15  # a comment line this often keeps proxies from closing a quiet stream
+
+
+def too_large() -> HTTPException:
+    return HTTPException(413, {"message": f"a room request's body is at most {MAX_ROOM_BODY_BYTES:,} bytes "
+                                          "(limit max_room_body_bytes)", "limit": "max_room_body_bytes"})
+
+
+class SmallBodyRoute(JSONBodyRoute):
+    """Refuses a body over MAX_ROOM_BODY_BYTES from its Content-Length, or as soon as more arrives."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route(request: Request):
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > MAX_ROOM_BODY_BYTES:
+                raise too_large()
+            seen = 0
+            receive = request.receive
+
+            async def counted() -> Message:
+                nonlocal seen
+                message = await receive()
+                seen += len(message.get("body", b""))
+                if seen > MAX_ROOM_BODY_BYTES:
+                    raise too_large()
+                return message
+
+            return await handler(Request(request.scope, counted))
+
+        return route
+
+
+router = APIRouter(route_class=SmallBodyRoute, prefix="/api/rooms", tags=["rooms"])
+Authorization = Annotated[str | None, Header(description="`Bearer <presenter_key>`")]
+ERRORS = {404: {"description": "no such room (it ended or expired)"},
+          503: {"description": "rooms are unavailable: Redis cannot be reached, or several processes run without it"}}
+PRESENTER = {401: {"description": "no presenter key"}, 403: {"description": "a wrong presenter key"}, **ERRORS}
+
+
+def rooms(http: Request) -> Rooms:
+    state = http.app.state
+    if getattr(state, "rooms", None) is None:
+        state.rooms = rooms_from_settings()
+    return state.rooms
+
+
+def refused(exc: RoomError) -> Response:
+    response = problem(exc.status, **exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+@router.post("", status_code=201, response_model=RoomCreated, responses={429: {"description": "limit max_rooms"}})
+async def create(body: CreateRoom, http: Request) -> Response:
+    """A new room: its code, the presenter key (shown once: keep it), and the URL students open."""
+    try:
+        created = await rooms(http).create(str(http.base_url))
+    except RoomError as exc:
+        return refused(exc)
+    return Response(RoomCreated(**created).model_dump_json(), 201, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{code}", response_model=RoomInfo, responses=ERRORS)
+async def describe(code: str, http: Request):
+    try:
+        return await rooms(http).describe(code)
+    except RoomError as exc:
+        return refused(exc)
+
+
+@router.put("/{code}/state", response_model=Published, responses={409: {"description": "reveal: no such open "
+                                                                                       "question"}, **PRESENTER})
+async def publish(code: str, body: PublishState, http: Request, authorization: Authorization = None):
+    """Publish the presenter page's URL, and open or reveal a question (see PublishState)."""
+    try:
+        seq = await rooms(http).publish(code, authorization, body.url,
+                                        body.question.model_dump() if body.question else None,
+                                        body.reveal.model_dump() if body.reveal else None)
+    except RoomError as exc:
+        return refused(exc)
+    return {"seq": seq}
+
+
+def _events_docs() -> dict:
+    listed = ", ".join(f"`{name}` ({model.__name__})" for name, model in ROOM_EVENTS.items())
+    refs = {name: {"$ref": f"#/components/schemas/{model.__name__}"} for name, model in ROOM_EVENTS.items()}
+    return {
+        "response_class": EventSourceResponse,
+        "responses": {
+            200: {"description": f"the room's events: {listed}; `state` carries `id: seq` (send it back as "
+                                 "Last-Event-ID); a comment line every 15 s",
+                  "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "x-events": refs}}},
+            429: {"description": "limit max_followers"}, **ERRORS,
+        },
+    }
+
+
+@router.get("/{code}/events", **_events_docs())
+async def events(code: str, http: Request, last_event_id: Annotated[str | None, Header()] = None):
+    """Follow the room: its current state on connect (if newer than Last-Event-ID), then each publish."""
+    try:
+        stream = await rooms(http).stream(code, last_event_id)
+    except RoomError as exc:
+        return refused(exc)
+    return EventSourceResponse(stream, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{code}/answers", status_code=202, response_model=Accepted,
+             responses={409: {"description": "the question is not open"}, 429: {"description": "limit max_answers"},
+                        **ERRORS})
+async def answer(code: str, body: StudentAnswer, http: Request):
+    """A student's answer to the open question; a client's latest answer counts. No identity is kept."""
+    try:
+        count = await rooms(http).answer(code, body.question, body.client, body.value)
+    except RoomError as exc:
+        return refused(exc)
+    return Response(Accepted(count=count).model_dump_json(), 202, media_type="application/json")
+
+
+@router.get("/{code}/answers", response_model=AnswersSummary, responses=PRESENTER)
+async def answers(code: str, question: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS, pattern=ID_PATTERN)],
+                  http: Request, authorization: Authorization = None):
+    """Presenter only: the question's answers as a count, a summary and a histogram."""
+    try:
+        return Response((AnswersSummary(**await rooms(http).answers(code, authorization, question))
+                         .model_dump_json()), media_type="application/json", headers={"Cache-Control": "no-store"})
+    except RoomError as exc:
+        return refused(exc)
+
+
+@router.delete("/{code}", response_model=Ended, responses=PRESENTER)
+async def end(code: str, http: Request, authorization: Authorization = None):
+    """Presenter only: end the room; its followers get `closed`."""
+    try:
+        await rooms(http).end(code, authorization)
+    except RoomError as exc:
+        return refused(exc)
+    return {"code": code.upper(), "ended": True}
