@@ -44,6 +44,7 @@ NAV = [
     NavLink("optimizers", "/optimizers", "Optimizers"),
     NavLink("schedules", "/schedules", "Schedules"),
     NavLink("init", "/init", "Initialisation"),
+    NavLink("trainability", "/trainability", "Trainability"),
 ]
 
 templates.env.globals["version"] = settings.version
@@ -98,6 +99,10 @@ def init_context() -> dict:
     return {"page": "init"}
 
 
+def trainability_context() -> dict:
+    return {"page": "trainability"}
+
+
 @router.api_route("/", methods=METHODS)
 async def index(request: Request) -> Response:
     return page(request, "index.html", home_context)
@@ -121,3 +126,8 @@ async def schedules_page(request: Request) -> Response:
 @router.api_route("/init", methods=METHODS)
 async def init_page(request: Request) -> Response:
     return page(request, "init.html", init_context)
+
+
+@router.api_route("/trainability", methods=METHODS)
+async def trainability_page(request: Request) -> Response:
+    return page(request, "trainability.html", trainability_context)
