@@ -14,6 +14,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, running_app
+from tests.browser.reading import wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,13 +38,6 @@ SHOTS = {
                        "training mode: logistic regression after 12 SGD updates", None),
 }
 
-# What each page sets when it has drawn everything.
-READY = {
-    "/graph": "() => document.body.dataset.run === 'done'",
-    "/optimizers": "() => Number(document.body.dataset.races ?? 0) >= 1",
-    "/schedules": "() => document.body.dataset.state === 'ready'",
-    "/init": "() => document.body.dataset.state === 'ready'",
-}
 
 
 def take(out: Path, presenter: bool = False) -> list[Path]:
@@ -57,9 +51,8 @@ def take(out: Path, presenter: bool = False) -> list[Path]:
             if presenter and url != "/":
                 url += ("&" if "?" in url else "?") + "presenter=1"
             page.goto(url)
-            ready = READY.get(url.split("?")[0])
-            if ready:
-                page.wait_for_function(ready, timeout=30_000)
+            if url.split("?")[0] != "/":
+                wait_ready(page)
                 page.add_style_tag(content="*, *::before { animation: none !important; transition: none !important; }")
             path = out / f"{name}{'-presenter' if presenter else ''}.png"
             if element:

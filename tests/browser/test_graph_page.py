@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 
+from tests.browser.reading import query
 from tests.browser.stepper import (
     GRAPH,
     backward_steps,
@@ -23,10 +24,6 @@ from tests.browser.stepper import (
 pytestmark = pytest.mark.browser
 
 STREAM = "/api/graph/trace/stream"
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 def svg_text(page, selector: str) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from engine.deepnet import build
+from tests.browser.reading import wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,7 @@ def cases(browser, app_url) -> dict[str, Case]:
     context = browser.new_context(base_url=app_url)
     page = context.new_page()
     page.goto("/init")
-    page.wait_for_selector("body[data-state=ready]")
+    wait_ready(page)
     rows = page.eval_on_selector_all(
         "a[data-case]", "links => links.map(a => [a.dataset.case, a.getAttribute('href'), a.closest('li').querySelector('p').textContent])")
     context.close()
@@ -185,10 +186,10 @@ def test_the_cases_claim_holds_for_its_settings(cases, app_url, case_id):
 def test_the_saturation_case_reads_its_gradient_factor_on_the_page(page):
     """The page's own summary under the chart quotes what the case's text says."""
     page.goto("/init")
-    page.wait_for_selector("body[data-state=ready]")
+    wait_ready(page)
     page.click("a[data-case=sigmoid-ones]")
     page.wait_for_function("() => new URLSearchParams(location.search).get('init') === 'ones'")
-    page.wait_for_selector("body[data-state=ready]")
+    wait_ready(page)
     summary = page.inner_text("[data-testid=grad-summary]")
     assert "shrinking by about ×0.0492 per layer going back" in summary and "1.695e−12" in summary
     assert "current" in page.get_attribute("[data-case-card=sigmoid-ones]", "class")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PHONE, PageLog, recorded_page
+from tests.browser.reading import wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def device_page_fixture(request, browser, app_url: str, page_log: PageLog):
         if request.param == "projector":
             path += ("&" if "?" in path else "?") + "presenter=1"
         page.goto(path)
-        page.wait_for_selector("body[data-state=ready]")
+        wait_ready(page)
 
     page.open = open_page
     yield request.param, page

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser.reading import query, traces, wait_ready
+
 pytestmark = pytest.mark.browser
 
 PLOT = "[data-testid=layer-plot]"
@@ -19,22 +21,6 @@ DEEP = "/api/init/deep"
 def open_init(page, query: str = "") -> None:
     page.goto(f"/init{'?' + query if query else ''}")
     wait_ready(page)
-
-
-def wait_ready(page) -> None:
-    """Every request answered and drawn (the page sets body[data-state] as its work ends)."""
-    page.wait_for_selector("body[data-state=ready]")
-
-
-def traces(page, selector: str = PLOT) -> dict[str, dict]:
-    data = page.eval_on_selector(selector, "el => el.data.map(t => ({name: t.name, x: t.x, y: t.y}))")
-    names = [t["name"] for t in data]
-    assert len(names) == len(set(names)), f"two traces share a name: {names}"
-    return {t["name"]: t for t in data}
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 def deep(page, **settings) -> dict:
@@ -53,7 +39,7 @@ def test_the_layer_plot_is_the_apis_numbers_for_the_urls_settings(page):
     settings = {"depth": 12, "width": 30, "activation": "relu", "init": "he_uniform", "gain": 1.5, "seed": 7}
     open_init(page, "&".join(f"{k}={v}" for k, v in settings.items()))
     answer = deep(page, **settings)
-    drawn = traces(page)
+    drawn = traces(page, PLOT)
     assert {"act_std", "grad_norm", "weight_grad_norm"} <= set(drawn)
     for name in ("act_std", "grad_norm", "weight_grad_norm"):
         assert drawn[name]["x"] == list(range(1, 13))
@@ -73,18 +59,18 @@ def test_the_w_equals_2i_case_doubles_the_gradient_at_every_layer_going_back(pag
     page.wait_for_function("() => new URLSearchParams(location.search).get('gain') === '2'")
     wait_ready(page)
     assert query(page) == {"depth": "50", "width": "2", "activation": "linear", "init": "identity", "gain": "2", "seed": "0"}
-    norms = traces(page)["grad_norm"]["y"]
+    norms = traces(page, PLOT)["grad_norm"]["y"]
     assert len(norms) == 50
     for nearer, further in itertools.pairwise(norms):
         assert nearer / further == pytest.approx(2.0, rel=1e-9, abs=0)
-    stds = traces(page)["act_std"]["y"]
+    stds = traces(page, PLOT)["act_std"]["y"]
     assert all(b / a == pytest.approx(2.0, rel=1e-9) for a, b in itertools.pairwise(stds))
     assert "current" in page.get_attribute("[data-case-card=identity-2]", "class")
     # W = 0.5I: the other way round
     page.click("a[data-case=identity-half]")
     page.wait_for_function("() => new URLSearchParams(location.search).get('gain') === '0.5'")
     wait_ready(page)
-    norms = traces(page)["grad_norm"]["y"]
+    norms = traces(page, PLOT)["grad_norm"]["y"]
     assert all(nearer / further == pytest.approx(0.5, rel=1e-9) for nearer, further in itertools.pairwise(norms))
 
 
@@ -115,7 +101,7 @@ def test_changing_a_control_re_requests_and_writes_the_url(page):
     wait_ready(page)
     assert bodies[-1]["depth"] == 7 and bodies[-1]["histograms"][-1] == 7
     settings = {k: bodies[-1][k] for k in ("depth", "width", "activation", "init", "gain", "seed", "samples")}
-    assert traces(page)["grad_norm"]["y"] == [layer["grad_norm"] for layer in deep(page, **settings)["layers"]]
+    assert traces(page, PLOT)["grad_norm"]["y"] == [layer["grad_norm"] for layer in deep(page, **settings)["layers"]]
     page.select_option("[data-testid=init]", "he_normal")
     page.wait_for_function("() => new URLSearchParams(location.search).get('init') === 'he_normal'")
     wait_ready(page)
@@ -138,7 +124,7 @@ def test_a_newer_change_cancels_the_request_in_flight(page, page_log):
     page.wait_for_function("() => new URLSearchParams(location.search).get('width') === '41'")
     wait_ready(page)
     answer = deep(page, depth=20, width=41, activation="tanh", init="glorot_normal", gain=1, seed=0)
-    assert traces(page)["act_std"]["y"] == [layer["act_std"] for layer in answer["layers"]]
+    assert traces(page, PLOT)["act_std"]["y"] == [layer["act_std"] for layer in answer["layers"]]
 
 
 @pytest.mark.parametrize(("bad", "notice", "name", "default"), [
@@ -151,7 +137,7 @@ def test_a_bad_url_value_shows_a_notice_and_the_default(page, bad, notice, name,
     open_init(page, bad)
     assert notice in page.inner_text("[data-testid=notices]")
     assert query(page)[name] == default
-    assert len(traces(page)["grad_norm"]["y"]) == int(query(page)["depth"])
+    assert len(traces(page, PLOT)["grad_norm"]["y"]) == int(query(page)["depth"])
 
 
 def test_settings_the_engine_refuses_fall_back_to_the_defaults_with_a_notice(page, page_log):
@@ -160,7 +146,7 @@ def test_settings_the_engine_refuses_fall_back_to_the_defaults_with_a_notice(pag
     page.wait_for_function("() => new URLSearchParams(location.search).get('depth') === '20'")
     wait_ready(page)
     assert "max_init_elements" in page.inner_text("[data-testid=notices]")
-    assert len(traces(page)["grad_norm"]["y"]) == 20
+    assert len(traces(page, PLOT)["grad_norm"]["y"]) == 20
 
 
 def test_sigmoid_with_large_normal_weights_piles_its_histograms_at_0_and_1(page):
@@ -181,7 +167,7 @@ def test_sigmoid_with_large_normal_weights_piles_its_histograms_at_0_and_1(page)
 
 def test_overflow_shows_as_a_gap_and_a_note(page):
     open_init(page, "depth=200&width=50&activation=linear&init=normal&gain=1000&seed=0&samples=4")
-    drawn = traces(page)
+    drawn = traces(page, PLOT)
     assert drawn["act_std"]["y"][-1] is None and drawn["act_std"]["y"][0] is not None
     notes = page.inner_text("[data-testid=layer-notes]")
     assert "std of hl overflowed float64 at layer" in notes and "‖∂loss/∂hl‖ overflowed float64 at layer 1" in notes
@@ -272,7 +258,7 @@ def test_the_legend_says_the_lectures_words_and_hides_a_curve_as_plotlys_would(p
     page.wait_for_function("() => new URLSearchParams(location.search).get('activation') === 'relu'")
     wait_ready(page)
     assert page.eval_on_selector(PLOT, "el => el.data[1].visible") == "legendonly"
-    assert traces(page)["grad_norm"]["y"]  # the values are there, only not drawn
+    assert traces(page, PLOT)["grad_norm"]["y"]  # the values are there, only not drawn
     page.click("[data-trace=grad_norm]")
     page.wait_for_function(f"() => document.querySelector('{PLOT}').data[1].visible === true")
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
 from engine import PRESETS
+from tests.browser.reading import query, query_lists
 from tests.browser.stepper import open_graph, step_text, wait_run
 
 pytestmark = pytest.mark.browser
@@ -188,7 +187,7 @@ def test_a_bad_url_value_shows_a_notice_and_the_page_still_works(page):
     text = notices.inner_text()
     assert "demo 'nope'" in text and "speed '3'" in text and "step '-2'" in text
     first = next(iter(PRESETS))  # the first demo, from the start
-    assert {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()} == {"preset": first, "step": "0"}
+    assert query(page) == {"preset": first, "step": "0"}
     assert step_text(page).startswith("0 / ")
     notices.get_by_role("button", name="Dismiss").click()
     assert notices.is_hidden()
@@ -211,7 +210,7 @@ def test_every_page_has_the_presenter_toggle_and_a_demo_card_carries_it(page):
     page.click("[data-testid=demo-colah]")
     wait_run(page)
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "true"
-    assert parse_qs(urlsplit(page.url).query)["presenter"] == ["1"]
+    assert query_lists(page)["presenter"] == ["1"]
     page.goto("/")
     assert page.get_attribute("[data-testid=presenter-toggle]", "aria-pressed") == "false"
     assert page.get_attribute("[data-testid=demo-colah]", "href") == "/graph?preset=colah"
@@ -280,11 +279,11 @@ def test_the_race_says_why_a_typed_value_is_refused_and_reruns_once_it_is_valid(
     problem = page.locator('.param:has(input[data-run="SGD"][data-param="lr"]) .param-problem')
     box.fill("20")
     assert problem.is_visible() and problem.inner_text() == "lr must be between 0 and 10"
-    assert parse_qs(urlsplit(page.url).query)["run"] == ["sgd,lr=0.02"]  # the race keeps its last valid value
+    assert query_lists(page)["run"] == ["sgd,lr=0.02"]  # the race keeps its last valid value
     box.fill("0.1")
     page.wait_for_function("() => Number(document.body.dataset.races) >= 2")
     assert problem.is_hidden()
-    assert parse_qs(urlsplit(page.url).query)["run"] == ["sgd,lr=0.1"]
+    assert query_lists(page)["run"] == ["sgd,lr=0.1"]
 
 
 def test_a_race_the_page_aborts_and_a_422_for_typed_input_log_no_errors_of_the_pages_own(page, page_log):

@@ -4,9 +4,10 @@ URL) and a start where its gradient is not 0, so no run "converges" at its first
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.browser.reading import query_lists
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +20,6 @@ def races_done(page) -> int:
 
 def wait_next_race(page, before: int) -> None:
     page.wait_for_function(f"() => Number(document.body.dataset.races ?? 0) > {before}")
-
-
-def query(page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def api_race(page, body: dict) -> dict[str, dict]:
@@ -52,8 +49,8 @@ def test_a_typed_surface_starts_off_its_minimum_and_no_run_converges_at_step_1(p
     count = races_done(page)
     page.click("[data-testid=run]")
     wait_next_race(page, count)
-    assert query(page)["expr"] == ["x**2 + 10*y**2"]
-    start = [float(v) for v in query(page)["start"][0].split(",")]
+    assert query_lists(page)["expr"] == ["x**2 + 10*y**2"]
+    start = [float(v) for v in query_lists(page)["start"][0].split(",")]
     assert start == [-1.2, 1.2]  # a fifth of the way in from the window's top-left corner, not (0, 0)
     body = {"expression": "x**2 + 10*y**2", "start": start, "steps": 200, "runs": [
         {"optimizer": "sgd", "params": {"lr": 0.001}, "label": "SGD"},
@@ -74,7 +71,7 @@ def test_a_start_on_a_stationary_point_is_passed_over(page):
     # (−1.2, 1.2), the first place tried in [−2, 2]², is this surface's minimum: ∇f = 0 there.
     page.goto("/optimizers?expr=(x%2B1.2)**2%2B(y-1.2)**2&steps=50")
     page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
-    assert query(page)["start"] == ["1.2,1.2"]  # the next place tried, where ∇f = (4.8, 0)
+    assert query_lists(page)["start"] == ["1.2,1.2"]  # the next place tried, where ∇f = (4.8, 0)
     assert page.input_value("[data-testid=start-x]") == "1.2"
 
 
@@ -98,7 +95,7 @@ def test_the_window_of_a_custom_surface_is_typed_kept_in_the_url_and_redraws_the
     assert after["x"] == [-5, 2] and after["y"] == [-2, 3]
     assert after["xrange"] == [-5, 2] and after["yrange"] == [-2, 3]
     assert after["image"] == {"x": -5, "y": 3, "sizex": 7, "sizey": 5, "png": True}  # the contour over the new window
-    assert query(page)["domain"] == ["-5,2,-2,3"]
+    assert query_lists(page)["domain"] == ["-5,2,-2,3"]
     grid = page.request.post("/api/surfaces/grid", data=json.dumps(
         {"expression": "x**2+10*y**2", "domain": {"x": [-5, 2], "y": [-2, 3]}, "n": 120}),
         headers={"Content-Type": "application/json"}).json()
@@ -111,11 +108,11 @@ def test_the_window_of_a_custom_surface_is_typed_kept_in_the_url_and_redraws_the
     page.fill("[data-testid=domain-x1]", "-6")
     page.dispatch_event("[data-testid=domain-x1]", "change")
     assert "invalid" in page.get_attribute("[data-testid=domain-x1]", "class")
-    assert query(page)["domain"] == ["-5,2,-2,3"]
+    assert query_lists(page)["domain"] == ["-5,2,-2,3"]
 
 
 def test_a_named_surface_has_no_window_to_type(page):
     page.goto("/optimizers?steps=5")
     page.wait_for_function("() => Number(document.body.dataset.races ?? 0) >= 1")
     assert page.locator("[data-testid=domain]").is_hidden()
-    assert "domain" not in query(page)
+    assert "domain" not in query_lists(page)

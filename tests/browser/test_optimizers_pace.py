@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
+
+from tests.browser.reading import query_lists
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,9 @@ def test_the_default_pace_is_a_whole_race_in_8_seconds(page):
     assert page.input_value("[data-testid=speed]") == "8"
     options = page.locator("[data-testid=speed] option").all_text_contents()
     assert options == ["2 s a race", "4 s a race", "8 s a race", "15 s a race", "30 s a race"]
-    assert "pace" not in parse_qs(urlsplit(page.url).query)  # the default is not written
+    assert "pace" not in query_lists(page)  # the default is not written
     page.select_option("[data-testid=speed]", "15")
-    assert parse_qs(urlsplit(page.url).query)["pace"] == ["15"]
+    assert query_lists(page)["pace"] == ["15"]
 
 
 @pytest.mark.parametrize("steps", [60, 1500])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from app.scenarios import SCENARIOS
+from tests.browser.reading import query_lists
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def assert_trajectories(page, expected: dict[str, dict]) -> None:
 
 
 def run_query(page) -> list[str]:
-    return parse_qs(urlsplit(page.url).query)["run"]
+    return query_lists(page)["run"]
 
 
 def test_a_race_from_the_url_draws_every_trajectory_as_the_api_computes_it(page):
@@ -123,7 +123,7 @@ def test_clicking_the_contour_moves_the_start(page):
     }}""", [x, y])
     page.mouse.click(x, y)
     wait_next_race(page, count)
-    start = [float(v) for v in parse_qs(urlsplit(page.url).query)["start"][0].split(",")]
+    start = [float(v) for v in query_lists(page)["start"][0].split(",")]
     assert start == pytest.approx(expected, rel=1e-3)  # to 4 significant figures
     assert start[0] > 1.0 and start[1] < 0.0
     assert [float(page.input_value("[data-testid=start-x]")), float(page.input_value("[data-testid=start-y]"))] == start
@@ -219,7 +219,7 @@ def test_arrows_show_the_update_and_the_gradient_step_at_the_current_step(page):
     assert sorted(n["text"] for n in notes if n["text"]) == ["+αΔw", "−η∇", "−η∇"]  # a label per dashed arrow
     page.keyboard.press("a")  # arrows off
     page.wait_for_function(f"() => document.querySelector('{PLOT}').layout.annotations.length === 0")
-    assert "arrows" not in parse_qs(urlsplit(page.url).query)
+    assert "arrows" not in query_lists(page)
 
 
 def test_a_sweep_cell_adds_its_setting_as_a_run(page):
@@ -278,7 +278,7 @@ def test_play_moves_every_marker_along_its_trajectory(page):
             return marker.xanchor === run.x[{step}] && marker.yanchor === run.y[{step}];
         }});
     }}""")
-    assert parse_qs(urlsplit(page.url).query)["step"] == [str(step)]
+    assert query_lists(page)["step"] == [str(step)]
 
 
 def test_the_3d_view_draws_the_surface_and_each_trajectory_on_it(page):
@@ -290,7 +290,7 @@ def test_the_3d_view_draws_the_surface_and_each_trajectory_on_it(page):
     assert traces[0]["type"] == "surface"
     lines = {t["name"]: t for t in traces if t["type"] == "scatter3d" and not t["name"].endswith(" marker")}
     assert set(lines) == {"SGD", "Momentum", "Adam"}
-    assert parse_qs(urlsplit(page.url).query)["view"] == ["3d"]
+    assert query_lists(page)["view"] == ["3d"]
 
 
 def test_a_model_surface_races_like_the_toy_ones_and_shows_its_program(page):

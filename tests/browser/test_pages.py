@@ -3,36 +3,25 @@ landing page leads to every page; presenter mode carries across the header's lin
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
+from app.routers.pages import NAV as NAV_LINKS
 from app.scenarios import SCENARIOS
 from app.settings import settings
 from engine import PRESETS
 from engine.optimizers import OPTIMIZERS
+from tests.browser.reading import READY, query_lists, wait_ready
 from tests.browser.stepper import fetch_trace, open_graph, step_count, wait_run
 
 pytestmark = pytest.mark.browser
 
-# Every page, and what it sets once it has drawn everything (leaving earlier would cancel its requests).
-READY = {
-    "/": "() => document.body.dataset.state === 'ready'",
-    "/graph": "() => document.body.dataset.run === 'done'",
-    "/optimizers": "() => Number(document.body.dataset.races ?? 0) >= 1",
-    "/schedules": "() => document.body.dataset.state === 'ready'",
-    "/init": "() => document.body.dataset.state === 'ready'",
-    "/docs": "() => document.body.dataset.state === 'ready'",
-}
 PAGES = list(READY)
 
 
-def wait_ready(page, path: str) -> None:
-    page.wait_for_function(READY[path], timeout=30_000)
-
-
 def presenter_in_url(page) -> list[str]:
-    return parse_qs(urlsplit(page.url).query).get("presenter", [])
+    return query_lists(page).get("presenter", [])
 
 
 def test_landing_page_lists_the_demos_and_the_version(page):
@@ -62,7 +51,7 @@ def test_every_nav_link_works(page):
     links = page.eval_on_selector_all(
         ".site-nav a", "els => els.map(a => [a.textContent.trim(), a.getAttribute('href')])"
     )
-    assert [name for name, _ in links] == ["Home", "Graph", "Optimizers", "Schedules", "Initialisation"]
+    assert links == [[link.title, link.href] for link in NAV_LINKS]
     for _, href in links:
         response = page.goto(href)
         assert response.status == 200, href
@@ -96,7 +85,8 @@ def test_the_landing_page_has_a_card_for_every_page(page):
         wait_ready(page, path)
 
 
-NAV = {"Graph": "/graph", "Optimizers": "/optimizers", "Schedules": "/schedules", "Initialisation": "/init", "Home": "/"}
+# Every header link, from the landing page's neighbour round to Home.
+NAV = {link.title: link.href for link in [*NAV_LINKS[1:], NAV_LINKS[0]]}
 
 
 def follow(page, selector: str, path: str) -> None:
@@ -131,7 +121,7 @@ def test_presenter_mode_carries_across_every_header_link_and_off_carries_off(pag
     page.click("[data-testid=presenter-toggle]")
     assert presenter_in_url(page) == []
     hrefs = page.eval_on_selector_all(".site-nav a", "els => els.map(a => a.getAttribute('href'))")
-    assert hrefs == ["/", "/graph", "/optimizers", "/schedules", "/init"]
+    assert hrefs == [link.href for link in NAV_LINKS]
     for name, path in NAV.items():
         follow(page, f".site-nav a:text-is('{name}')", path)
         assert presenter_in_url(page) == [], name

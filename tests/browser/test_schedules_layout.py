@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from engine.schedules import SCHEDULES
+from tests.browser.reading import wait_ready
 from tests.browser.test_init_layout import (
     check_at_the_top,
     check_no_sideways_scroll,
@@ -45,7 +46,7 @@ def test_keys_reveal_a_card_in_the_list_without_scrolling_the_page(device_page):
     page.open("/schedules")
     page.keyboard.press("ArrowLeft")  # from the first schedule to the last: NewBOB
     page.wait_for_function("() => new URLSearchParams(location.search).get('schedule') === 'newbob'")
-    page.wait_for_selector("body[data-state=ready]")
+    wait_ready(page)
     check_at_the_top(page)
     if device == "projector":
         box = page.locator("li.schedule-card[data-schedule=newbob]").bounding_box()
@@ -57,7 +58,7 @@ def test_newbobs_panel_is_a_readable_chart_at_1920_in_presenter_mode(browser, ap
     try:
         page = context.new_page()
         page.goto("/schedules?schedule=newbob&presenter=1")
-        page.wait_for_selector("body[data-state=ready]")
+        wait_ready(page)
         area = page.eval_on_selector(LOSS, "el => el._fullLayout._size")
         rates = page.eval_on_selector(PLOT, "el => el._fullLayout._size")
         assert area["h"] >= 180, f"NewBOB's plot area is {area['h']} px tall"

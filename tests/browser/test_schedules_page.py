@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from engine.schedules import SCHEDULES
+from tests.browser import reading
+from tests.browser.reading import query, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -50,20 +51,9 @@ def open_schedules(page, query: str = "") -> None:
     wait_ready(page)
 
 
-def wait_ready(page) -> None:
-    """Every request answered and drawn (the page sets body[data-state] as its work ends)."""
-    page.wait_for_selector("body[data-state=ready]")
-
-
 def traces(page, selector: str = PLOT) -> dict[str, dict]:
-    data = page.eval_on_selector(selector, "el => el.data.map(t => ({name: t.name, x: t.x, y: t.y, width: t.line.width}))")
-    names = [t["name"] for t in data]
-    assert len(names) == len(set(names)), f"two traces share a name: {names}"
-    return {t["name"]: t for t in data}
-
-
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    """The chart's traces by name, each with its line's width (the selected schedule's is wider)."""
+    return reading.traces(page, selector, width="t.line.width")
 
 
 def type_into(page, selector: str, text: str, wait: bool = True) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser.reading import query, query_lists
 from tests.browser.stepper import GRAPH, backward_steps, node_attr, open_graph, step_count, step_text, wait_run
 
 pytestmark = pytest.mark.browser
@@ -32,10 +32,6 @@ def loss_history(page) -> list[float]:
     return page.evaluate("() => Array.from(document.querySelector('[data-testid=loss-history]').data[0].y)")
 
 
-def query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
-
-
 def wait_iteration(page, n: int) -> None:
     page.wait_for_function(
         "n => document.body.dataset.run === 'done' && "
@@ -59,7 +55,7 @@ def test_train_updates_every_param_and_shows_the_new_pass(page):
     assert "− 0.5·(" in text and "=" in text  # w ← w − η·∂loss/∂w written out with numbers
     assert "w ← w − η·∂loss/∂w with η = 0.5" in page.text_content("[data-testid=last-update]")  # the output's name
     assert loss_history(page) == result["losses"]
-    query = parse_qs(urlsplit(page.url).query)
+    query = query_lists(page)
     assert query["iteration"] == ["1"] and query["lr"] == ["0.5"]
 
 
@@ -82,7 +78,7 @@ def test_a_new_program_starts_again_from_iteration_zero(page):
     assert page.text_content("[data-testid=iteration]") == "3"
     page.select_option("[data-testid=preset]", "relu_layer")
     wait_iteration(page, 0)
-    assert "iteration" not in parse_qs(urlsplit(page.url).query)
+    assert "iteration" not in query_lists(page)
     assert page.locator(f"{GRAPH} [data-node-id]").count() > 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_pages import PAGES, wait_ready
+from app.routers.pages import NAV
+from tests.browser.reading import READY, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +43,14 @@ def assert_fits(page, width: int) -> None:
     assert m["scrollY"] == 0, f"opened scrolled {m['scrollY']} px down"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", list(READY))
 def test_every_page_fits_a_phone_and_opens_at_its_top(phone_page, path):
     phone_page.goto(path)
     wait_ready(phone_page, path)
     assert_fits(phone_page, 390)
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", list(READY))
 def test_every_page_fits_the_projector_in_presenter_mode_and_opens_at_its_top(page, path):
     page.goto(f"{path}?presenter=1")
     wait_ready(page, path)
@@ -85,7 +86,7 @@ def test_the_header_keeps_one_row_of_pages_on_a_phone_and_on_the_projector(phone
             headerVar: parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--header-h')),
           };
         }""")
-        pages = ["Graph", "Optimizers", "Schedules", "Initialisation"]
+        pages = [link.title for link in NAV if link.id != "home"]
         assert header["names"] == (pages if width == 390 else ["Home", *pages])  # on a phone the brand is home
         assert header["rows"] == 1 and header["right"] <= width
         assert header["contrast"] >= 7  # WCAG AAA for the nav's text
