@@ -46,6 +46,8 @@ REQUESTS = [
     ("POST", "/api/init/deep", {"depth": 4, "width": 8, "samples": 16, "activation": "sigmoid", "init": "identity",
                                 "gain": 0.5, "histograms": [1, 4]}),
     ("GET", "/api/init/activations", None),
+    ("POST", "/api/trainability", {"n": 8, "steps": 20}),
+    ("POST", "/api/trainability/curve", {"x": 0.0, "y": 1.5, "steps": 20}),
 ]
 
 
