@@ -10,7 +10,7 @@ MAX_ELEMENTS = 1_000_000  # max_elements: numbers in one tensor
 # in blocks that keep within it): 40 MB, and one pass well inside the CPU limit
 MAX_TOTAL_ELEMENTS = 5_000_000
 MAX_TRACE_ELEMENTS = 1_000_000  # max_trace_elements: numbers in all nodes' values (a trace sends each about 4 times)
-MAX_DIMENSIONS = 16  # max_dimensions: axes of one tensor (nested lists, shapes); NumPy stops at 64
+MAX_DIMENSIONS = 16  # max_dimensions: axes of one tensor (nested lists, shapes); NumPy allows 32 (1.x) or 64 (2.x)
 MAX_CPU_SECONDS = 2.0  # cpu_time: any one request, all its work together (engine.budget)
 
 # Surfaces and grids
