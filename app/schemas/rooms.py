@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.rooms.core import page_url_problem
 from app.schemas.common import Answer, Strict
@@ -12,7 +13,17 @@ from engine.limits import MAX_ANSWER_MAGNITUDE, MAX_DIMENSIONS, MAX_NAME_CHARS, 
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 Id = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=ID_PATTERN)]
-Value = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ANSWER_MAGNITUDE, le=MAX_ANSWER_MAGNITUDE)]
+
+
+def _bounded(value: float) -> float:
+    if abs(value) > MAX_ANSWER_MAGNITUDE:
+        raise PydanticCustomError("less_than_equal", "|value| must be at most {bound:g} (limit answer)",
+                                  {"bound": MAX_ANSWER_MAGNITUDE, "limit": "answer"})
+    return value
+
+
+# Strict: a number, not "1.0" or true; finite: NaN and Infinity, which Python's json reads, are refused.
+Value = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(_bounded)]
 MAX_PROMPT_CHARS = 500
 
 
