@@ -29,28 +29,6 @@ HTML = "text/html; charset=utf-8"
 METHODS = ["GET", "HEAD"]
 
 
-@dataclass(frozen=True)
-class NavLink:
-    id: str
-    href: str
-    title: str
-
-
-# The header's links, in order (the landing page has a card for each); nothing here may
-# point at a 404.
-NAV = [
-    NavLink("home", "/", "Home"),
-    NavLink("graph", "/graph", "Graph"),
-    NavLink("optimizers", "/optimizers", "Optimizers"),
-    NavLink("schedules", "/schedules", "Schedules"),
-    NavLink("init", "/init", "Initialisation"),
-    NavLink("trainability", "/trainability", "Trainability"),
-]
-
-templates.env.globals["version"] = settings.version
-templates.env.globals["nav"] = NAV
-
-
 def preset_list() -> list[dict]:
     return [vars(p) for p in PRESETS.values()]
 
@@ -74,7 +52,6 @@ def in_sentence(title: str) -> str:
 def home_context() -> dict:
     """The landing page's cards name what each page offers from the registries themselves."""
     return {
-        "page": "home",
         "presets": preset_list(),
         "optimizers": [o.title for o in OPTIMIZERS.values()],
         "schedules": [in_sentence(s.title) for s in SCHEDULES.values() if s.id != "constant"],
@@ -84,50 +61,53 @@ def home_context() -> dict:
 
 def graph_context() -> dict:
     optimizers = [OptimizerInfo.model_validate(o).model_dump() for o in OPTIMIZERS.values()]
-    return {"page": "graph", "presets": preset_list(), "optimizers": optimizers}
+    return {"presets": preset_list(), "optimizers": optimizers}
 
 
 def optimizers_context() -> dict:
-    return {"page": "optimizers", "scenarios": SCENARIOS}
+    return {"scenarios": SCENARIOS}
 
 
-def schedules_context() -> dict:
-    return {"page": "schedules"}
+@dataclass(frozen=True)
+class NavPage:
+    """A page of the header: its link (id, href, title) and its template, rendered with
+    `page` (the id, which the header marks as current) and what `context()` reads."""
+
+    id: str
+    href: str
+    title: str
+    template: str
+    context: Callable[[], dict] = dict
+
+    def template_context(self) -> dict:
+        return {"page": self.id, **self.context()}
 
 
-def init_context() -> dict:
-    return {"page": "init"}
+# Every page of the header, in order (the landing page has a card for each), each answered
+# at its href for GET and HEAD; nothing here may point at a 404.
+NAV = [
+    NavPage("home", "/", "Home", "index.html", home_context),
+    NavPage("graph", "/graph", "Graph", "graph.html", graph_context),
+    NavPage("optimizers", "/optimizers", "Optimizers", "optimizers.html", optimizers_context),
+    NavPage("schedules", "/schedules", "Schedules", "schedules.html"),
+    NavPage("init", "/init", "Initialisation", "init.html"),
+    NavPage("trainability", "/trainability", "Trainability", "trainability.html"),
+]
+
+templates.env.globals["version"] = settings.version
+templates.env.globals["nav"] = NAV
 
 
-def trainability_context() -> dict:
-    return {"page": "trainability"}
+def route(href: str) -> Callable:
+    """The handler of the page at `href`, which finds its entry in NAV when asked (so an entry
+    swapped there, as a test of development mode does, is the one served)."""
+
+    async def handler(request: Request) -> Response:
+        entry = next(p for p in NAV if p.href == href)
+        return page(request, entry.template, entry.template_context)
+
+    return handler
 
 
-@router.api_route("/", methods=METHODS)
-async def index(request: Request) -> Response:
-    return page(request, "index.html", home_context)
-
-
-@router.api_route("/graph", methods=METHODS)
-async def graph_page(request: Request) -> Response:
-    return page(request, "graph.html", graph_context)
-
-
-@router.api_route("/optimizers", methods=METHODS)
-async def optimizers_page(request: Request) -> Response:
-    return page(request, "optimizers.html", optimizers_context)
-
-
-@router.api_route("/schedules", methods=METHODS)
-async def schedules_page(request: Request) -> Response:
-    return page(request, "schedules.html", schedules_context)
-
-
-@router.api_route("/init", methods=METHODS)
-async def init_page(request: Request) -> Response:
-    return page(request, "init.html", init_context)
-
-
-@router.api_route("/trainability", methods=METHODS)
-async def trainability_page(request: Request) -> Response:
-    return page(request, "trainability.html", trainability_context)
+for nav_page in NAV:
+    router.add_api_route(nav_page.href, route(nav_page.href), methods=METHODS, name=f"{nav_page.id}_page")
