@@ -55,7 +55,7 @@ ALLOWED = [
      "rings of candidate places tried for an arrow's label, not the runs limit"),
     ("optimizers/surfaceplot.js", "Math.max((hi - lo) * 1e-7, 1e-12)",
      "the smallest gap between two contour levels, not the trainability span limit"),
-    ("optimizers/sweep.js", "values.length <= 12",
+    ("optimizers/sweepplot.js", "values.length <= 12",
      "an axis ticks at every swept value while there are few, not the runs limit"),
     ("schedules/state.js", "slider_min: 10,",
      "the steps slider starts at 10 updates, not the lr limit"),
