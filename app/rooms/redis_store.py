@@ -339,5 +339,10 @@ class RedisStore(Store):
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
         await self.redis.aclose()
         await self.subscriber.aclose()

@@ -126,6 +126,11 @@ class Rooms:
                 await self.store.claim_publish(code)
                 await self.store.send(code, state_message(room))
 
+    async def close(self) -> None:
+        for task in list(self._pending.values()):
+            task.cancel()
+        await self.store.close()
+
     async def end(self, code: str, authorization: str | None) -> None:
         room = await self.presenter(code, authorization)
         await self.store.delete(room.code)

@@ -7,6 +7,7 @@ room request, from the settings (app.rooms.store_for)."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -68,7 +69,16 @@ class SmallBodyRoute(JSONBodyRoute):
         return route
 
 
-router = APIRouter(route_class=SmallBodyRoute, prefix="/api/rooms", tags=["rooms"])
+@asynccontextmanager
+async def lifespan(app):
+    """At shutdown: the store's connections and tasks end with the event loop that made them."""
+    yield
+    made = getattr(app.state, "rooms", None)
+    if made is not None:
+        await made.close()
+
+
+router = APIRouter(route_class=SmallBodyRoute, prefix="/api/rooms", tags=["rooms"], lifespan=lifespan)
 Authorization = Annotated[str | None, Header(description="`Bearer <presenter_key>`")]
 ERRORS = {404: {"description": "no such room (it ended or expired)"},
           503: {"description": "rooms are unavailable: Redis cannot be reached, or several processes run without it"}}

@@ -264,18 +264,19 @@ class AppProcess:
 
     def _healthy(self) -> bool:
         if self.process.poll() is not None:
-            raise AssertionError(f"the app exited: {self.process.stdout.read()}")
+            raise AssertionError(f"the app exited: {self.stop()}")
         try:
             return httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
     def stop(self) -> str:
+        """Ctrl+C, as a lecturer stops it; what it printed."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        return self.process.stdout.read()
+        try:
+            out, _ = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate(timeout=5)
+        return out
