@@ -120,7 +120,7 @@ class ValuesSummary(Answer):
     median: float
 
 
-class Histogram(Answer):
+class AnswersHistogram(Answer):
     edges: list[float]
     counts: list[int]
 
@@ -129,7 +129,7 @@ class AnswersSummary(Answer):
     question: str
     count: int
     values_summary: ValuesSummary | None
-    histogram: Histogram
+    histogram: AnswersHistogram
 
 
 class Ended(Answer):

@@ -75,6 +75,7 @@ class Follower:
     code: str
     last_event_id: str | None = None
     events: queue.Queue = field(default_factory=queue.Queue)
+    seen: list[Event] = field(default_factory=list)  # every event, in order, whether read with next() or not
     status: int | None = None
     ended: threading.Event = field(default_factory=threading.Event)
     opened: threading.Event = field(default_factory=threading.Event)
@@ -113,7 +114,8 @@ class Follower:
                         id_ = line[3:].strip()
                     elif line == "":
                         if name:
-                            self.events.put(Event(name, json.loads("\n".join(data)), id_))
+                            self.seen.append(Event(name, json.loads("\n".join(data)), id_))
+                            self.events.put(self.seen[-1])
                         name, data, id_ = None, [], None
         except httpx.HTTPError:
             pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
@@ -15,6 +16,7 @@ from app.main import create_app
 from app.schemas.common import Answer
 from app.schemas.optimize import RunResult
 from app.sse import MEDIA_TYPE
+from tests.app.rooms_support import Room, following, serving
 from tests.contract import parse_sse
 
 RACE = {"surface": "rosenbrock", "steps": 40, "noise": {"std": 0.5, "seed": 1},
@@ -23,6 +25,8 @@ RACE = {"surface": "rosenbrock", "steps": 40, "noise": {"std": 0.5, "seed": 1},
 SWEEP = {"surface": "quadratic", "steps": 30, "optimizer": "momentum",
          "axes": {"x": {"name": "lr", "values": [0.01, 0.5]}, "y": {"name": "momentum", "values": [0.0, 0.9]}}}
 PROGRAM = "W = param(glorot(3, 2, seed=0))\nx = input([1.0, -2.0])\nh = relu(W @ x)\nloss = mean(h * h) + 0.5"
+
+ROOM = "{room}"
 
 # (method, path, request): at least one real answer per documented endpoint
 REQUESTS = [
@@ -48,7 +52,17 @@ REQUESTS = [
     ("GET", "/api/init/activations", None),
     ("POST", "/api/trainability", {"n": 8, "steps": 20}),
     ("POST", "/api/trainability/curve", {"x": 0.0, "y": 1.5, "steps": 20}),
+    # rooms: "{code}" is a room made for the request (room_request), with a state, an open question and an answer
+    ("POST", "/api/rooms", {}),
+    ("GET", "/api/rooms/{code}", {"code": ROOM}),
+    ("PUT", "/api/rooms/{code}/state", {"code": ROOM, "url": "/graph?preset=logreg&step=9",
+                                        "reveal": {"id": "q1", "value": 0.25}}),
+    ("GET", "/api/rooms/{code}/events", {"code": ROOM}),
+    ("POST", "/api/rooms/{code}/answers", {"code": ROOM, "question": "q1", "client": "client-0002", "value": 1.5}),
+    ("GET", "/api/rooms/{code}/answers", {"code": ROOM, "question": "q1"}),
+    ("DELETE", "/api/rooms/{code}", {"code": ROOM}),
 ]
+OK = {("POST", "/api/rooms"): 201, ("POST", "/api/rooms/{code}/answers"): 202}
 
 
 def answer_models() -> dict[str, type[Answer]]:
@@ -94,9 +108,12 @@ def test_every_api_route_documents_its_answer_and_is_tried_here():
 def test_every_field_sent_is_documented(client, method, path, request_):
     model = documented(ROUTES[(method, path)])
     request_ = dict(request_ or {})
-    url = path.format(**{k: request_.pop(k) for k in list(request_) if "{" + k + "}" in path})
-    r = client.request(method, url, **({"json": request_} if method == "POST" else {"params": request_}))
-    assert r.status_code == 200, r.text[:300]
+    if request_.get("code") == ROOM:
+        r = room_request(client, method, path, request_)
+    else:
+        url = path.format(**{k: request_.pop(k) for k in list(request_) if "{" + k + "}" in path})
+        r = client.request(method, url, **({"json": request_} if method in ("POST", "PUT") else {"params": request_}))
+    assert r.status_code == OK.get((method, path), 200), r.text[:300]
     if isinstance(model, dict):  # a stream: every event's data by its own model
         events = parse_sse(r.text)
         assert events and {name for name, _ in events} == set(model), [name for name, _ in events]
@@ -104,6 +121,34 @@ def test_every_field_sent_is_documented(client, method, path, request_):
             model[name].model_validate(data)
     else:
         TypeAdapter(model).validate_python(r.json())
+
+
+def room_request(client, method: str, path: str, request_: dict):
+    """The request on a new room (with a state, question q1 open and one answer), as its
+    presenter. A room's event stream has no end until the room ends, so it is read from
+    the app served on a socket while the presenter reveals the question and ends the room."""
+    room = Room(client)
+    room.publish("/graph?preset=logreg&step=8", question={"id": "q1", "node": "W", "element": [0, 1],
+                                                          "prompt": "∂L/∂W[0,1]?"})
+    room.answer("q1", "client-0001", 0.5)
+    del request_["code"]
+    url = path.format(code=room.code)
+    if path.endswith("/events"):
+        app = create_app()
+        with serving(app) as base, httpx.Client(base_url=base, timeout=10) as live:
+            room = Room(live)
+            room.publish("/graph?step=1", question={"id": "q1", "node": "b"})
+            with following(base, room.code) as follower:
+                follower.until("question")
+                room.publish("/graph?step=2", reveal={"id": "q1", "value": 0.25})
+                follower.until("reveal")
+                room.end()
+                follower.until("closed")
+            return httpx.Response(200, text="\n\n".join(
+                f"event: {e.name}\ndata: {json.dumps(e.data)}" for e in follower.seen))
+    if method in ("POST", "PUT"):
+        return client.request(method, url, json=request_, headers=room.auth)
+    return client.request(method, url, params=request_, headers=room.auth)
 
 
 def test_a_field_that_is_not_documented_fails():
