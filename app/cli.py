@@ -44,9 +44,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", type=redis_url, default=os.environ.get("BACKPROPLAB_REDIS_URL") or None,
                         metavar="URL", help="keep rooms in Redis, shared by every process (e.g. "
                                             "redis://localhost:6379/0; default: BACKPROPLAB_REDIS_URL, else memory)")
-    parser.add_argument("--public-url", type=public_url, default=None, metavar="URL",
-                        help="the address students open, when a reverse proxy serves the app (used in rooms' "
-                             "follow URLs instead of this machine's addresses)")
+    parser.add_argument("--public-url", type=public_url, default=os.environ.get("BACKPROPLAB_PUBLIC_URL") or None,
+                        metavar="URL", help="the address students open, when a reverse proxy or a container serves "
+                                            "the app (used in rooms' follow URLs instead of this machine's "
+                                            "addresses; default: BACKPROPLAB_PUBLIC_URL)")
     parser.add_argument("--dev", action="store_true",
                         help="development: read static files and templates from disk on every request "
                              "(one process only)")
