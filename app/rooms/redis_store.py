@@ -287,7 +287,7 @@ class RedisStore(Store):
             except Exception as exc:
                 if not isinstance(exc, (RedisError, OSError)):
                     logger.exception("the rooms' Redis subscriber failed")
-                self._lost()
+                await self._lost()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MOST)
 
@@ -303,19 +303,19 @@ class RedisStore(Store):
             for follower in self._local.get(code, ()):
                 follower.put(parsed)
 
-    def _lost(self) -> None:
+    async def _lost(self) -> None:
         """Redis is gone: end every follower's stream, so each reconnects once it is back."""
         self._ready.clear()
-        pubsub, self._pubsub = self._pubsub, None
-        if pubsub is not None:
-            with contextlib.suppress(Exception):
-                pubsub.connection = None  # the broken connection is dropped, not awaited
         for code, followers in self._local.items():
             self._stale.add(code)
             for follower in followers:
                 follower.put(None)
         self._local.clear()
         self._confirmed.clear()
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
 
     async def _recount(self) -> None:
         for code in list(self._stale):

@@ -43,7 +43,9 @@ class Question(Strict):
 
 class Reveal(Strict):
     id: Id = Field(description="the open question's id")
-    value: Value = Field(description="the engine's value, which the lecturer's page shows")
+    # Any finite number: a diverging run's gradient may pass the bound on students' answers.
+    value: Annotated[float, Field(allow_inf_nan=False)] = Field(
+        description="the engine's value, which the lecturer's page shows")
 
 
 class PublishState(Strict):

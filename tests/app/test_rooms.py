@@ -419,3 +419,15 @@ def test_followers_are_limited_by_name(live, monkeypatch):
     wait_for(lambda: room.info()["followers"] == 0, what="the followers' leaving counted")
     with following(live.url, room.code) as again:
         assert again.status == 200
+
+
+def test_a_reveal_takes_any_finite_value_and_comes_alone(client):
+    room = Room(client)
+    room.publish("/graph", question={"id": "q1", "node": "b"})
+    r = room.put("/graph", question={"id": "q2", "node": "b"}, reveal={"id": "q1", "value": 1.0})
+    assert r.status_code == 422 and "two publishes" in r.json()["detail"]["message"]
+    body = '{"url": "/graph", "reveal": {"id": "q1", "value": NaN}}'
+    r = client.put(f"/api/rooms/{room.code}/state", content=body,
+                   headers={**room.auth, "Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert room.publish("/graph", reveal={"id": "q1", "value": -3.5e200}) == 2  # a diverging run's gradient
