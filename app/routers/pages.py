@@ -70,14 +70,16 @@ def optimizers_context() -> dict:
 
 @dataclass(frozen=True)
 class NavPage:
-    """A page of the header: its link (id, href, title) and its template, rendered with
-    `page` (the id, which the header marks as current) and what `context()` reads."""
+    """A page of the header: its link (id, href, title, and a shorter title for a phone's
+    row where the title is long) and its template, rendered with `page` (the id, which the
+    header marks as current) and what `context()` reads."""
 
     id: str
     href: str
     title: str
     template: str
     context: Callable[[], dict] = dict
+    short: str | None = None
 
     def template_context(self) -> dict:
         return {"page": self.id, **self.context()}
@@ -90,7 +92,7 @@ NAV = [
     NavPage("graph", "/graph", "Graph", "graph.html", graph_context),
     NavPage("optimizers", "/optimizers", "Optimizers", "optimizers.html", optimizers_context),
     NavPage("schedules", "/schedules", "Schedules", "schedules.html"),
-    NavPage("init", "/init", "Initialisation", "init.html"),
+    NavPage("init", "/init", "Initialisation", "init.html", short="Init"),
     NavPage("trainability", "/trainability", "Trainability", "trainability.html"),
 ]
 

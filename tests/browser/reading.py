@@ -14,6 +14,7 @@ READY = {
     "/schedules": "() => document.body.dataset.state === 'ready'",
     "/init": "() => document.body.dataset.state === 'ready'",
     "/docs": "() => document.body.dataset.state === 'ready'",
+    "/trainability": "() => document.body.dataset.state === 'ready'",  # its refined tile too
 }
 
 
