@@ -8,7 +8,7 @@ Every test's page records console errors, page errors, failed requests, 4xx/5xx
 responses and requests that leave the app's origin, and fails at teardown if there
 were any the test did not announce with `page_log.allow(status, path)`.
 
-Every page is loaded under DESIGN.md's Content-Security-Policy (added to the page's
+Every page is loaded under docs/DESIGN.md's Content-Security-Policy (added to the page's
 response when the app does not send one), so a script or style the policy would
 block shows up as a console error.
 """
@@ -123,7 +123,7 @@ def page_log(app_url: str) -> PageLog:
 
 
 def with_csp(route) -> None:
-    """Serve a page with DESIGN.md's Content-Security-Policy (other requests go through untouched)."""
+    """Serve a page with docs/DESIGN.md's Content-Security-Policy (other requests go through untouched)."""
     if route.request.resource_type != "document":
         route.continue_()
         return

@@ -1,5 +1,5 @@
 // The per-layer chart: the spread of each layer's activations, ‖∂loss/∂hₗ‖ and ‖∂loss/∂Wₗ‖
-// against the layer index on a log axis. The traces keep the API's field names (DESIGN.md's
+// against the layer index on a log axis. The traces keep the API's field names (docs/DESIGN.md's
 // test hook reads trace.name), so Plotly's own legend, which can only print a trace's name,
 // is hidden: an HTML legend above the chart says each in the lecture's notation, and a
 // click on an entry shows or hides its curve as Plotly's legend would. A null (float64

@@ -1,11 +1,12 @@
-// The /init page's state: the one object that reads and writes the URL (DESIGN.md, "URLs").
+// The /init page's state: the one object that reads and writes the URL (docs/DESIGN.md, "URLs").
 //
 //   /init?depth=50&width=2&activation=linear&init=identity&gain=2&seed=0
 //
 // The design's six settings are always written, in that order; `samples` (rows of the
 // input batch) only when it is not the default, `hist=1,10,50` when the user chose which
 // layers' activations to bin (else the page picks a few), `presenter=1` for presenter
-// mode. Unknown or out-of-range values fall back to their defaults with a notice.
+// mode. Unknown or out-of-range values fall back to their defaults with a notice; the
+// ranges are the server's limits (lib/limits.js).
 
 import { UrlState, field } from '../lib/urlstate.js';
 

@@ -1,4 +1,4 @@
-// The race page's state: the one object that reads and writes the URL (DESIGN.md, "URLs").
+// The race page's state: the one object that reads and writes the URL (docs/DESIGN.md, "URLs").
 //
 //   /optimizers?surface=rosenbrock&start=-1.5,2&steps=500&noise=0.5,1
 //     &run=sgd,lr=0.001&run=adam,lr=0.02,schedule=cosine,s.period=200,label=Adam%20cosine
@@ -10,7 +10,8 @@
 // `schedule=ID` and its parameters prefixed `s.`, a list as values joined by `|`
 // (`s.boundaries=200|400`), `color=RRGGBB` and `hide=1` for how it is drawn, and
 // `label=TEXT` last: the label takes the rest of the value, commas included.
-// Unknown or out-of-range values fall back to defaults with a notice.
+// Unknown or out-of-range values fall back to defaults with a notice; the ranges are the
+// server's limits (lib/limits.js), and runs beyond its `runs` limit are left out.
 
 import { formatParam, parseParam } from '../lib/params.js';
 import { UrlState, field } from '../lib/urlstate.js';

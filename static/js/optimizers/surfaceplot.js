@@ -1,6 +1,6 @@
 // The loss surface as a contour plot with one trajectory per run, drawn as the race's
 // points arrive, a marker per run at the scrubber's step, the minima and the start.
-// Test hook (DESIGN.md): one contour trace, and one scatter trace per run named by its
+// Test hook (docs/DESIGN.md): one contour trace, and one scatter trace per run named by its
 // label whose x and y are the run's points; the step markers are layout shapes named
 // "LABEL marker", the arrows annotations named "LABEL update", "LABEL −η∇", "LABEL +αΔw".
 //

@@ -1,4 +1,4 @@
-// The η(t) chart: one trace per schedule, named by its id (DESIGN.md's test hook), the
+// The η(t) chart: one trace per schedule, named by its id (docs/DESIGN.md's test hook), the
 // selected one drawn thick and the others thin; a linear or log y axis. The curves are
 // the engine's (POST /api/schedules/curve): this module only draws them.
 

@@ -1,4 +1,4 @@
-// The schedules page's state: the one object that reads and writes the URL (DESIGN.md, "URLs").
+// The schedules page's state: the one object that reads and writes the URL (docs/DESIGN.md, "URLs").
 //
 //   /schedules?schedule=step&lr=0.1&steps=500&every=100&gamma=0.5&warmup=0
 //
@@ -6,7 +6,8 @@
 // many updates are drawn, then the selected schedule's parameters by name (a list as
 // values joined by `|`: `boundaries=200|400`); `&log=1` draws η on a log scale and
 // `&presenter=1` turns presenter mode on. Unknown or out-of-range values fall back to
-// their defaults with a notice. The other schedules' parameters live in the page only.
+// their defaults with a notice (η₀'s and steps' ranges are the server's limits,
+// lib/limits.js). The other schedules' parameters live in the page only.
 
 import { formatParam, parseParam } from '../lib/params.js';
 import { UrlState, field } from '../lib/urlstate.js';
