@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+from starlette.exceptions import HTTPException
 
 from engine.limits import MAX_ROOM_URL_CHARS
 
@@ -24,14 +25,12 @@ PAGES = ("/", "/graph", "/optimizers", "/init", "/schedules", "/trainability")
 MAX_BINS = 30
 
 
-class RoomError(Exception):
-    """A room request that cannot be served: its status and the app's error detail."""
+class RoomError(HTTPException):
+    """A room request that cannot be served: the app answers it in its error format
+    (app.errors' HTTPException handler), with ``limit`` when a limit refused it."""
 
     def __init__(self, status: int, message: str, limit: str | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.detail = {"message": message, **({"limit": limit} if limit else {})}
-        self.headers = headers
+        super().__init__(status, {"message": message, **({"limit": limit} if limit else {})}, headers)
 
 
 class RoomsUnavailable(RoomError):

@@ -16,9 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Message
 
-from app.errors import problem
 from app.json_body import JSONBodyRoute
-from app.rooms import RoomError, Rooms, rooms_from_settings
+from app.rooms import Rooms, rooms_from_settings
 from app.schemas.rooms import (
     ID_PATTERN,
     ROOM_EVENTS,
@@ -92,42 +91,28 @@ def rooms(http: Request) -> Rooms:
     return state.rooms
 
 
-def refused(exc: RoomError) -> Response:
-    response = problem(exc.status, **exc.detail)
-    response.headers.update(exc.headers or {})
-    return response
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("", status_code=201, response_model=RoomCreated, responses={429: {"description": "limit max_rooms"}})
-async def create(body: CreateRoom, http: Request) -> Response:
+async def create(body: CreateRoom, http: Request, response: Response):
     """A new room: its code, the presenter key (shown once: keep it), and the URL students open."""
-    try:
-        created = await rooms(http).create(str(http.base_url))
-    except RoomError as exc:
-        return refused(exc)
-    return Response(RoomCreated(**created).model_dump_json(), 201, media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    response.headers.update(NO_STORE)
+    return await rooms(http).create(str(http.base_url))
 
 
 @router.get("/{code}", response_model=RoomInfo, responses=ERRORS)
 async def describe(code: str, http: Request):
-    try:
-        return await rooms(http).describe(code)
-    except RoomError as exc:
-        return refused(exc)
+    return await rooms(http).describe(code)
 
 
-@router.put("/{code}/state", response_model=Published, responses={409: {"description": "reveal: no such open "
-                                                                                       "question"}, **PRESENTER})
+@router.put("/{code}/state", response_model=Published,
+            responses={409: {"description": "reveal: no such open question"}, **PRESENTER})
 async def publish(code: str, body: PublishState, http: Request, authorization: Authorization = None):
     """Publish the presenter page's URL, and open or reveal a question (see PublishState)."""
-    try:
-        seq = await rooms(http).publish(code, authorization, body.url,
-                                        body.question.model_dump() if body.question else None,
-                                        body.reveal.model_dump() if body.reveal else None)
-    except RoomError as exc:
-        return refused(exc)
-    return {"seq": seq}
+    question = body.question.model_dump() if body.question else None
+    reveal = body.reveal.model_dump() if body.reveal else None
+    return {"seq": await rooms(http).publish(code, authorization, body.url, question, reveal)}
 
 
 def _events_docs() -> dict:
@@ -147,11 +132,8 @@ def _events_docs() -> dict:
 @router.get("/{code}/events", **_events_docs())
 async def events(code: str, http: Request, last_event_id: Annotated[str | None, Header()] = None):
     """Follow the room: its current state on connect (if newer than Last-Event-ID), then each publish."""
-    try:
-        stream = await rooms(http).stream(code, last_event_id)
-    except RoomError as exc:
-        return refused(exc)
-    return EventSourceResponse(stream, ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+    stream = await rooms(http).stream(code, last_event_id)
+    return EventSourceResponse(stream, ping=PING_SECONDS, headers=NO_STORE)
 
 
 @router.post("/{code}/answers", status_code=202, response_model=Accepted,
@@ -159,29 +141,20 @@ async def events(code: str, http: Request, last_event_id: Annotated[str | None, 
                         **ERRORS})
 async def answer(code: str, body: StudentAnswer, http: Request):
     """A student's answer to the open question; a client's latest answer counts. No identity is kept."""
-    try:
-        count = await rooms(http).answer(code, body.question, body.client, body.value)
-    except RoomError as exc:
-        return refused(exc)
-    return Response(Accepted(count=count).model_dump_json(), 202, media_type="application/json")
+    return {"count": await rooms(http).answer(code, body.question, body.client, body.value)}
 
 
 @router.get("/{code}/answers", response_model=AnswersSummary, responses=PRESENTER)
-async def answers(code: str, question: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS, pattern=ID_PATTERN)],
-                  http: Request, authorization: Authorization = None):
+async def answers(code: str, question: Annotated[str, Query(min_length=1, max_length=MAX_NAME_CHARS,
+                                                            pattern=ID_PATTERN)],
+                  http: Request, response: Response, authorization: Authorization = None):
     """Presenter only: the question's answers as a count, a summary and a histogram."""
-    try:
-        return Response((AnswersSummary(**await rooms(http).answers(code, authorization, question))
-                         .model_dump_json()), media_type="application/json", headers={"Cache-Control": "no-store"})
-    except RoomError as exc:
-        return refused(exc)
+    response.headers.update(NO_STORE)
+    return await rooms(http).answers(code, authorization, question)
 
 
 @router.delete("/{code}", response_model=Ended, responses=PRESENTER)
 async def end(code: str, http: Request, authorization: Authorization = None):
     """Presenter only: end the room; its followers get `closed`."""
-    try:
-        await rooms(http).end(code, authorization)
-    except RoomError as exc:
-        return refused(exc)
-    return {"code": code.upper(), "ended": True}
+    await rooms(http).end(code, authorization)
+    return {"code": code.strip().upper(), "ended": True}
