@@ -18,7 +18,7 @@ from app.rooms.core import Message
 from app.rooms.core import Room as Record
 from app.rooms.redis_store import RedisStore
 from engine.limits import ROOM_IDLE_SECONDS
-from tests.app.rooms_support import AppProcess, RedisServer, Room, following, need_redis, serving, wait_for
+from tests.app.rooms_support import AppProcess, Follower, RedisServer, Room, following, need_redis, serving, wait_for
 
 
 @pytest.fixture
@@ -184,11 +184,23 @@ def test_redis_stopped_and_started_again_mid_room(redis_server, two_servers):
         redis_server.start()
         wait_for(lambda: room.put("/graph?step=2").status_code == 200, 20, "publishing once Redis is back")
         assert room.info()["url"] == "/graph?step=2"
-        with following(b.url, room.code, last_event_id="1") as follower:  # EventSource reconnecting
+
+        def reconnected() -> Follower | None:
+            """The page reconnecting, as it does until b's subscriber is back (it retries with backoff)."""
+            follower = Follower(b.url, room.code, last_event_id="1").start()
+            if follower.status == 200:
+                return follower
+            follower.stop()
+            return None
+
+        follower = wait_for(reconnected, 20, "b serving the room's events again")
+        try:
             assert follower.next().data == {"seq": 2, "url": "/graph?step=2"}
             wait_for(lambda: room.info()["followers"] == 1, what="the reconnected follower counted")
             room.publish("/graph?step=3")
             assert follower.next().data == {"seq": 3, "url": "/graph?step=3"}
+        finally:
+            follower.stop()
 
 
 def test_the_subscriber_reconnects_with_backoff(redis_server):
