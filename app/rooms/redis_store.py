@@ -3,7 +3,8 @@
 - A room is a hash (``bpl:room:CODE``: key hash, url, seq, open question, expiry) with a
   TTL that each publish pushes back; ``bpl:rooms`` (a sorted set by expiry) counts the
   live ones; a question's answers are a hash client → value (``bpl:answers:CODE:ID``);
-  the followers of a room are a hash process → count (``bpl:followers:CODE``).
+  the followers of a room are a hash process → count (``bpl:followers:CODE``). A room
+  keeps the answers of its latest question only (field ``asked``).
 - Each change that reads and writes (create, publish, answer) is one Lua script, so two
   processes never interleave inside it.
 - Publishes go on a pub/sub channel per room (``bpl:channel:CODE``). Each process holds
@@ -63,7 +64,13 @@ redis.call('HSET', KEYS[1], 'url', ARGV[1], 'expires_at', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
 if ARGV[2] ~= '__keep__' then
   redis.call('HSET', KEYS[1], 'question', ARGV[2])
-  if ARGV[2] ~= '' then redis.call('DEL', KEYS[3]) end
+  if ARGV[2] ~= '' then
+    -- one question's answers per room: the last one asked goes, the new one starts empty
+    local asked = redis.call('HGET', KEYS[1], 'asked')
+    if asked then redis.call('DEL', ARGV[7] .. asked) end
+    redis.call('DEL', KEYS[3])
+    redis.call('HSET', KEYS[1], 'asked', ARGV[8])
+  end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
@@ -82,7 +89,9 @@ return redis.call('HLEN', KEYS[2])
 DELETE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local seq = redis.call('HGET', KEYS[1], 'seq')
-redis.call('DEL', KEYS[1], KEYS[3])
+local asked = redis.call('HGET', KEYS[1], 'asked')
+if asked then redis.call('DEL', ARGV[2] .. asked) end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return seq
 """
@@ -105,6 +114,11 @@ def channel(code: str) -> str:
 
 def followers_key(code: str) -> str:
     return f"{PREFIX}followers:{code}"
+
+
+def gate_key(code: str) -> str:
+    """Set for ROOM_PUBLISH_SECONDS by a state publish: the next one within it is coalesced."""
+    return f"{PREFIX}gate:{code}"
 
 
 def answers_key(code: str, question: str) -> str:
@@ -183,15 +197,18 @@ class RedisStore(Store):
             sent, answers = json.dumps(question), answers_key(code, question["id"])  # type: ignore[index]
         expires = self.clock() + ROOM_IDLE_SECONDS
         with self._guard():
+            asked = question["id"] if isinstance(question, dict) else ""
             fields = await self._update(keys=[room_key(code), ROOMS_KEY, answers],
-                                        args=[url, sent, expires, ROOM_IDLE_SECONDS, code, self.clock()])
+                                        args=[url, sent, expires, ROOM_IDLE_SECONDS, code, self.clock(),
+                                              answers_key(code, ""), asked])
         if not fields:
             return None
         return _room(code, dict(zip(fields[::2], fields[1::2], strict=True)))
 
     async def delete(self, code: str) -> bool:
         with self._guard():
-            seq = await self._delete(keys=[room_key(code), ROOMS_KEY, followers_key(code)], args=[code])
+            seq = await self._delete(keys=[room_key(code), ROOMS_KEY, followers_key(code), gate_key(code)],
+                                     args=[code, answers_key(code, "")])
             if seq is None:
                 return False
             await self.send(code, Message("closed", int(seq), {"reason": "ended"}))
@@ -203,7 +220,7 @@ class RedisStore(Store):
 
     async def claim_publish(self, code: str) -> bool:
         with self._guard():
-            return bool(await self.redis.set(f"{PREFIX}gate:{code}", 1, px=int(ROOM_PUBLISH_SECONDS * 1000), nx=True))
+            return bool(await self.redis.set(gate_key(code), 1, px=int(ROOM_PUBLISH_SECONDS * 1000), nx=True))
 
     async def followers(self, code: str) -> int:
         with self._guard():

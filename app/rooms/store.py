@@ -99,7 +99,8 @@ class Store(ABC):
     @abstractmethod
     async def answer(self, code: str, question: str, client: str, value: float) -> int:
         """Keep a client's answer (its latest counts); the question's count. 409 if the
-        question is not open, max_answers when full."""
+        question is not open, max_answers when full. A room keeps the answers of its
+        latest question only (until the next one is asked)."""
 
     @abstractmethod
     async def answers(self, code: str, question: str) -> list[float]: ...
@@ -197,6 +198,9 @@ class MemoryStore(Store):
         if question is not KEEP:
             room.question = question  # type: ignore[assignment]
             if question is not None:
+                # One question's answers per room: a room holds at most max_answers of them.
+                for key in [key for key in self._answers if key[0] == code]:
+                    del self._answers[key]
                 self._answers[(code, question["id"])] = {}  # type: ignore[index]
         return room
 

@@ -431,3 +431,16 @@ def test_a_reveal_takes_any_finite_value_and_comes_alone(client):
                    headers={**room.auth, "Content-Type": "application/json"})
     assert r.status_code == 422
     assert room.publish("/graph", reveal={"id": "q1", "value": -3.5e200}) == 2  # a diverging run's gradient
+
+
+def test_a_room_keeps_the_answers_of_its_latest_question_only(client):
+    """So a room holds at most max_answers answers, however many questions it asks."""
+    room = Room(client)
+    room.publish("/graph", question={"id": "q1", "node": "b"})
+    room.answer("q1", "client-0001", 1.0)
+    room.publish("/graph", reveal={"id": "q1", "value": 1.0})
+    assert room.answers("q1").json()["count"] == 1  # kept after its reveal…
+    room.publish("/graph", question={"id": "q2", "node": "b"})
+    room.answer("q2", "client-0001", 2.0)
+    assert room.answers("q1").json()["count"] == 0  # …until the next question
+    assert room.answers("q2").json()["count"] == 1

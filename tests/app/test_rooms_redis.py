@@ -87,6 +87,28 @@ def test_every_route_through_redis(live):
     assert room.info() == {"detail": {"message": f"no room '{room.code}': it ended, expired, or never existed"}}
 
 
+def test_a_room_keeps_the_answers_of_its_latest_question_only_in_redis(live, redis_server):
+    room = Room(live)
+    room.publish("/graph", question={"id": "q1", "node": "b"})
+    room.answer("q1", "client-0001", 1.0)
+    room.publish("/graph", question={"id": "q2", "node": "b"})
+    room.answer("q2", "client-0001", 2.0)
+    assert (room.answers("q1").json()["count"], room.answers("q2").json()["count"]) == (0, 1)
+    room.end()
+    keys = asyncio.run(_keys(redis_server.url))
+    assert not [k for k in keys if room.code in k]  # an ended room leaves nothing behind
+
+
+async def _keys(url: str) -> list[str]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url, decode_responses=True)
+    try:
+        return await client.keys("*")
+    finally:
+        await client.aclose()
+
+
 def test_limits_through_redis(live, monkeypatch):
     monkeypatch.setattr("app.rooms.redis_store.MAX_ANSWERS", 3)
     monkeypatch.setattr("app.rooms.redis_store.MAX_FOLLOWERS", 1)
