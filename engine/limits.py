@@ -70,6 +70,7 @@ ROOM_IDLE_SECONDS = 6 * 3600  # room_idle: a room the presenter has not touched 
 MAX_ROOM_BODY_BYTES = 16 * 1024  # max_room_body_bytes: a room request's body (413)
 MAX_ROOM_URL_CHARS = 8_000  # url: the page URL a room publishes
 MAX_ANSWER_MAGNITUDE = 1e12  # answer: the largest |value| a student may type, so a histogram's span stays finite
+MAX_PROMPT_CHARS = 500  # question.prompt: a quiz question's text
 
 # Every limit by the name its 422 gives, as GET /api/limits serves it: the pages read their
 # bounds from there, never from a copy.
@@ -116,4 +117,5 @@ LIMITS = {
     "max_room_body_bytes": MAX_ROOM_BODY_BYTES,
     "url": MAX_ROOM_URL_CHARS,
     "answer": MAX_ANSWER_MAGNITUDE,
+    "question.prompt": MAX_PROMPT_CHARS,
 }

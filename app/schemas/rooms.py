@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from app.rooms.core import page_url_problem
 from app.schemas.common import Answer, Strict
-from engine.limits import MAX_ANSWER_MAGNITUDE, MAX_DIMENSIONS, MAX_NAME_CHARS, MAX_ROOM_URL_CHARS
+from engine.limits import MAX_ANSWER_MAGNITUDE, MAX_DIMENSIONS, MAX_NAME_CHARS, MAX_PROMPT_CHARS, MAX_ROOM_URL_CHARS
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 Id = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=ID_PATTERN)]
@@ -24,7 +24,6 @@ def _bounded(value: float) -> float:
 
 # Strict: a number, not "1.0" or true; finite: NaN and Infinity, which Python's json reads, are refused.
 Value = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(_bounded)]
-MAX_PROMPT_CHARS = 500
 
 
 class CreateRoom(Strict):

@@ -293,9 +293,9 @@ def test_several_processes_without_redis_refuse_rooms_and_name_redis(app, client
 def test_the_limits_are_served_by_name(client):
     served = client.get("/api/limits").json()
     assert {k: served[k] for k in ("max_rooms", "max_followers", "max_answers", "publish_interval", "room_idle",
-                                   "max_room_body_bytes", "url", "answer")} == {
+                                   "max_room_body_bytes", "url", "answer", "question.prompt")} == {
         "max_rooms": 1_000, "max_followers": 2_000, "max_answers": 5_000, "publish_interval": 0.05,
-        "room_idle": 21_600, "max_room_body_bytes": 16_384, "url": 8_000, "answer": 1e12}
+        "room_idle": 21_600, "max_room_body_bytes": 16_384, "url": 8_000, "answer": 1e12, "question.prompt": 500}
     assert served == LIMITS
 
 
@@ -444,3 +444,10 @@ def test_a_room_keeps_the_answers_of_its_latest_question_only(client):
     room.answer("q2", "client-0001", 2.0)
     assert room.answers("q1").json()["count"] == 0  # …until the next question
     assert room.answers("q2").json()["count"] == 1
+
+
+def test_a_question_prompt_is_limited_by_name(client):
+    room = Room(client)
+    assert room.put("/graph", question={"id": "q1", "node": "b", "prompt": "?" * 500}).status_code == 200
+    r = room.put("/graph", question={"id": "q2", "node": "b", "prompt": "?" * 501})
+    assert r.status_code == 422 and r.json()["detail"]["limit"] == "question.prompt"
