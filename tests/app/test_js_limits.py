@@ -59,6 +59,10 @@ ALLOWED = [
      "an axis ticks at every swept value while there are few, not the runs limit"),
     ("schedules/state.js", "slider_min: 10,",
      "the steps slider starts at 10 updates, not the lr limit"),
+    ("trainability/main.js", "Math.min(PREVIEW_N,",
+     "the coarse tile's pixels a side, drawn first, not the axes.values limit"),
+    ("trainability/main.js", "Math.min(SURFACE_N,",
+     "a toy surface's map's pixels a side, not the name_chars limit"),
 ]
 
 # --- JavaScript as tokens -------------------------------------------------------------
