@@ -85,8 +85,8 @@ class NavPage:
         return {"page": self.id, **self.context()}
 
 
-# Every page of the header, in order (the landing page has a card for each), each answered
-# at its href for GET and HEAD; nothing here may point at a 404.
+# Every page of the header, in order, each answered at its href for GET and HEAD; nothing
+# here may point at a 404.
 NAV = [
     NavPage("home", "/", "Home", "index.html", home_context),
     NavPage("graph", "/graph", "Graph", "graph.html", graph_context),
