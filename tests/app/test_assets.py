@@ -249,10 +249,10 @@ def test_development_mode_renders_each_request(monkeypatch, client):
 
     def context():
         calls.append(1)
-        return {"page": "schedules"}
+        return {}
 
     monkeypatch.setattr(pages, "settings", replace(settings, dev=True))
-    monkeypatch.setattr(pages, "schedules_context", context)
+    monkeypatch.setattr(pages, "NAV", [replace(p, context=context) if p.id == "schedules" else p for p in pages.NAV])
     client.get("/schedules")
     client.get("/schedules")
     assert len(calls) == 2

@@ -67,7 +67,7 @@ def test_the_landing_page_has_a_card_for_every_page(page):
     )
     hrefs = {testid: href for testid, href, _ in cards}
     assert hrefs == {"page-graph": "/graph?preset=colah", "page-optimizers": "/optimizers",
-                     "page-schedules": "/schedules", "page-init": "/init"}
+                     "page-schedules": "/schedules", "page-init": "/init", "page-trainability": "/trainability"}
     text = {testid: " ".join(t.split()) for testid, _, t in cards}
     assert all(len(t) > 80 for t in text.values())  # a line on what each shows
     assert "local gradient × the incoming gradient" in text["page-graph"]
@@ -76,6 +76,7 @@ def test_the_landing_page_has_a_card_for_every_page(page):
     assert f"{len(SCENARIOS)} stories" in text["page-optimizers"]
     assert "exponential" in text["page-schedules"] and "NewBOB" in text["page-schedules"]
     assert "W = 2I" in text["page-init"] and "W = 0.5I" in text["page-init"]
+    assert "fractal" in text["page-trainability"]
     for testid, href in hrefs.items():
         page.goto("/")
         page.click(f"[data-testid={testid}]")

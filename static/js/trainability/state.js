@@ -1,4 +1,4 @@
-// The /trainability page's state: the one object that reads and writes the URL (DESIGN.md, "URLs").
+// The /trainability page's state: the one object that reads and writes the URL (docs/DESIGN.md, "URLs").
 //
 //   /trainability?x=-1,4&y=1,3&seed=0&steps=500            the paper's network: log₁₀ η_W, log₁₀ η_v
 //   /trainability?model=surface&surface=rosenbrock&optimizer=momentum&xname=lr&yname=momentum
@@ -16,13 +16,13 @@ export const DEFAULT_STEPS = { tanh16: 500, surface: 300 };
 export class MapState extends UrlState {
   /** limits: GET /api/limits; surfaces, optimizers: their registries' ids. */
   constructor(limits, surfaces, optimizers, search = window.location.search) {
-    const span = field.list(field.float({ min: -1e6, max: 1e6 }), { default: null, length: 2 });
+    const span = field.list(field.float(), { default: null, length: 2 }); // bounded by checkView, from the limits
     super({
       model: field.string({ default: 'tanh16', choices: ['tanh16', 'surface'], label: 'model' }),
       surface: field.string({ default: 'rosenbrock', choices: surfaces, label: 'surface' }),
       optimizer: field.string({ default: 'momentum', choices: optimizers, label: 'optimizer' }),
-      xname: field.string({ default: null, maxLength: 64 }),
-      yname: field.string({ default: null, maxLength: 64 }),
+      xname: field.string({ default: null, maxLength: limits.name_chars }),
+      yname: field.string({ default: null, maxLength: limits.name_chars }),
       x: span,
       y: span,
       seed: field.int({ default: 0, min: 0, max: limits.seed }),
