@@ -34,6 +34,8 @@ SHOTS = {
     "init": ("/init?depth=50&width=2&activation=linear&init=identity&gain=2&seed=0",
              "deep linear with W = 2I: the gradient grows as 2^(L−l) towards the input", None),
     "init-symmetry": ("/init", "zero and equal initialisation: every hidden unit gets the same gradient", ".symmetry"),
+    "trainability": ("/trainability", "the trainability map: the edge between learning rates that train and diverge",
+                     None),
     "graph-training": ("/graph?preset=logreg&lr=0.5&iteration=12&optimizer=sgd&step=16",
                        "training mode: logistic regression after 12 SGD updates", None),
 }
