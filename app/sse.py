@@ -41,18 +41,23 @@ MEDIA_TYPE = "text/event-stream"
 # event's data has a model of its own (components, listed under `x-events`). Bad input
 # found by the engine is a 422 whose body is one `error` event; a request the schema
 # refuses is the app's JSON 422 (app.errors documents that one).
-def stream_docs(events: dict[str, type[BaseModel]]) -> dict:
+BAD_INPUT = {422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
+                   "content": {MEDIA_TYPE: {"schema": {"type": "string"}},
+                               "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}}
+
+
+def stream_docs(events: dict[str, type[BaseModel]],
+                after: str = "`error` (ErrorResponse) if a limit is met half-way", errors: dict = BAD_INPUT) -> dict:
+    """A stream's documentation: its events by name, each data's model under `x-events`;
+    ``after`` ends the list in words, ``errors`` are its other answers."""
     listed = ", ".join(f"`{name}` ({model.__name__})" for name, model in events.items())
     refs = {name: {"$ref": f"#/components/schemas/{model.__name__}"} for name, model in events.items()}
     return {
         "response_class": EventSourceResponse,
         "responses": {
-            200: {"description": f"events as they are computed: {listed}; `error` (ErrorResponse) if a limit "
-                                 "is met half-way",
+            200: {"description": f"events as they come: {listed}; {after}",
                   "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "x-events": refs}}},
-            422: {"description": "bad input: the app's JSON error, or one `error` event with the same detail",
-                  "content": {MEDIA_TYPE: {"schema": {"type": "string"}},
-                              "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+            **errors,
         },
     }
 

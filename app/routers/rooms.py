@@ -31,7 +31,7 @@ from app.schemas.rooms import (
     RoomInfo,
     StudentAnswer,
 )
-from app.sse import MEDIA_TYPE
+from app.sse import stream_docs
 from engine.limits import MAX_NAME_CHARS, MAX_ROOM_BODY_BYTES
 
 PING_SECONDS = 15  # a comment line this often keeps proxies from closing a quiet stream
@@ -116,17 +116,9 @@ async def publish(code: str, body: PublishState, http: Request, authorization: A
 
 
 def _events_docs() -> dict:
-    listed = ", ".join(f"`{name}` ({model.__name__})" for name, model in ROOM_EVENTS.items())
-    refs = {name: {"$ref": f"#/components/schemas/{model.__name__}"} for name, model in ROOM_EVENTS.items()}
-    return {
-        "response_class": EventSourceResponse,
-        "responses": {
-            200: {"description": f"the room's events: {listed}; `state` carries `id: seq` (send it back as "
-                                 "Last-Event-ID); a comment line every 15 s",
-                  "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "x-events": refs}}},
-            429: {"description": "limit max_followers"}, **ERRORS,
-        },
-    }
+    return stream_docs(ROOM_EVENTS, after="`state` carries `id: seq` (send it back as Last-Event-ID); a comment "
+                                          "line every 15 s",
+                       errors={429: {"description": "limit max_followers"}, **ERRORS})
 
 
 @router.get("/{code}/events", **_events_docs())

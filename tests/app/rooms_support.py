@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.browser.harness import free_port
 
@@ -39,25 +38,6 @@ def need_redis() -> None:
         if in_ci():
             pytest.fail(f"{reason}; CI is set, so the Redis tests must run", pytrace=False)
         pytest.skip(reason)
-
-
-@contextmanager
-def serving(app, timeout: float = 15.0) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 at a free port from a thread; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False, ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-rooms", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app's server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout)
 
 
 @dataclass

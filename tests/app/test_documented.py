@@ -16,7 +16,8 @@ from app.main import create_app
 from app.schemas.common import Answer
 from app.schemas.optimize import RunResult
 from app.sse import MEDIA_TYPE
-from tests.app.rooms_support import Room, following, serving
+from tests.app.rooms_support import Room, following
+from tests.browser.harness import serving
 from tests.contract import parse_sse
 
 RACE = {"surface": "rosenbrock", "steps": 40, "noise": {"std": 0.5, "seed": 1},

@@ -21,7 +21,8 @@ from engine.limits import (
     MAX_ROOM_URL_CHARS,
     ROOM_IDLE_SECONDS,
 )
-from tests.app.rooms_support import Room, following, serving, wait_for
+from tests.app.rooms_support import Room, following, wait_for
+from tests.browser.harness import serving
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from app.rooms.core import Message
 from app.rooms.core import Room as Record
 from app.rooms.redis_store import RedisStore
 from engine.limits import ROOM_IDLE_SECONDS
-from tests.app.rooms_support import AppProcess, Follower, RedisServer, Room, following, need_redis, serving, wait_for
+from tests.app.rooms_support import AppProcess, Follower, RedisServer, Room, following, need_redis, wait_for
+from tests.browser.harness import serving
 
 
 @pytest.fixture

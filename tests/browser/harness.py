@@ -40,10 +40,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 15.0) -> Iterator[str]:
-    """Yield the base URL of the app served on 127.0.0.1 at a free port."""
+def serving(app, timeout: float = 15.0) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 at a free port from a background thread; yield its base URL."""
     config = uvicorn.Config(
-        create_app(),
+        app,
         host="127.0.0.1",
         port=free_port(),
         log_level="warning",
@@ -63,3 +63,10 @@ def running_app(timeout: float = 15.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@contextmanager
+def running_app(timeout: float = 15.0) -> Iterator[str]:
+    """Yield the base URL of the app served on 127.0.0.1 at a free port."""
+    with serving(create_app(), timeout) as url:
+        yield url
