@@ -75,3 +75,19 @@ def as_the_api_reads(body: dict) -> dict:
     for run, spec in zip(dumped["runs"], request.runs, strict=True):
         run["schedule"] = {"name": spec.schedule.name, "params": spec.schedule.params}
     return dumped
+
+
+def test_the_pages_default_labels_are_the_engines(page, app_url):
+    """A run's default label (its optimizer's title, numbered on repeats) is written twice too:
+    engine.runner's _labels names the API's answers, static/js/optimizers/state.js the page's runs."""
+    runs = [{"optimizer": "sgd"}, {"optimizer": "sgd"}, {"optimizer": "adam", "label": "A"},
+            {"optimizer": "momentum", "label": "A"}, {"optimizer": "adam"}, {"optimizer": "sgd"}]
+    page.goto("/optimizers")
+    wait_ready(page)
+    in_page = page.evaluate("""async (runs) => {
+      const { labels } = await import('/static/js/optimizers/state.js');
+      const optimizers = await fetch('/api/optimizers').then((response) => response.json());
+      return labels(runs, { optimizers });
+    }""", runs)
+    answer = page.request.post(f"{app_url}/api/optimize", data={"surface": "quadratic", "steps": 2, "runs": runs}).json()
+    assert in_page == [run["label"] for run in answer["runs"]] == ["SGD", "SGD 2", "A", "A 2", "Adam", "SGD 3"]
