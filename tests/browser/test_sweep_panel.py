@@ -4,6 +4,7 @@ page of the app with the registry's real metadata, and read through what it draw
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -295,3 +296,24 @@ def test_stalled_cells_are_marked_apart_from_the_diverged(page, app_url):
     i, j = next((i, j) for i, row in enumerate(answer["status"]) for j, s in enumerate(row) if s == "stalled")
     assert answer["final_loss"][i][j] == pytest.approx(2.734)
     assert page.evaluate(DRAWN)["z"][i][j] == pytest.approx(math.log10(2.734))
+
+
+def test_a_drawn_sweep_links_to_its_map_at_full_resolution(page, app_url):
+    """The race page's sweep leads to /trainability's map of the same two axes (issue 22)."""
+    mount(page)
+    body = sweep(page)
+    link = page.locator(f"{PANEL} [data-testid=sweep-map]")
+    query = parse_qs(urlsplit(link.get_attribute("href")).query)
+    x, y = body["axes"]["x"]["values"], body["axes"]["y"]["values"]
+    assert {k: v[0] for k, v in query.items() if k not in ("x", "y")} == {
+        "model": "surface", "surface": "rosenbrock", "optimizer": "momentum", "xname": "lr", "yname": "momentum",
+        "steps": "500"}
+    # lr is on a log scale (the map's axis in log₁₀); momentum in its own units
+    assert [float(v) for v in query["x"][0].split(",")] == pytest.approx([math.log10(min(x)), math.log10(max(x))], abs=1e-5)
+    assert [float(v) for v in query["y"][0].split(",")] == pytest.approx([min(y), max(y)], abs=1e-5)
+    link.click()
+    page.wait_for_url("**/trainability?**")
+    page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=60_000)
+    assert page.locator("[data-testid=notices]").is_hidden()
+    heat = page.evaluate("() => document.querySelector('[data-testid=trainability-map]').data.find((t) => t.type === 'heatmap').x")
+    assert heat[0] >= math.log10(min(x)) - 1e-9 and heat[-1] <= math.log10(max(x)) + 1e-9

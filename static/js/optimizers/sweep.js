@@ -316,8 +316,33 @@ export class SweepPanel {
       if (this.controller === controller) this.controller = null;
     }
     this.root.dataset.stale = 'false';
-    this.message.textContent = this.summary();
+    replace(this.message, this.summary(), ...this.mapLink());
     this.setState('done');
+  }
+
+  /**
+   * " Map it at full resolution →": the same two axes on /trainability, the sweep's race at
+   * a map's resolution (a built-in surface and two axes only; the map takes the surface's own
+   * start and the optimizer's defaults for the other hyperparameters).
+   */
+  mapLink() {
+    const { request, optimizer, oneRow, answer } = this.shown;
+    if (oneRow || !request.surface) return [];
+    const end = (axis) => {
+      const param = optimizer.params.find((p) => p.name === answer.names[axis]);
+      const values = answer[axis];
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      return param.scale === 'log' && lo > 0 ? [Math.log10(lo), Math.log10(hi)] : [lo, hi];
+    };
+    const [x, y] = [end('x'), end('y')];
+    if (!(x[0] < x[1] && y[0] < y[1])) return [];
+    const query = new URLSearchParams({
+      model: 'surface', surface: request.surface, optimizer: optimizer.id, xname: answer.names.x,
+      yname: answer.names.y, x: x.map((v) => Number(v.toPrecision(6))).join(','),
+      y: y.map((v) => Number(v.toPrecision(6))).join(','), steps: String(request.steps),
+    });
+    return [' ', h('a', { href: `/trainability?${query}`, 'data-testid': 'sweep-map', 'data-carry-presenter': '' },
+      'Map it at full resolution →')];
   }
 
   fail(message) {
