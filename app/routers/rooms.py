@@ -7,9 +7,11 @@ room request, from the settings (app.rooms.store_for)."""
 
 from __future__ import annotations
 
+import io
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import segno
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException
@@ -18,6 +20,7 @@ from starlette.types import Message
 
 from app.json_body import JSONBodyRoute
 from app.rooms import Rooms, rooms_from_settings
+from app.rooms.core import normal_code
 from app.schemas.rooms import (
     ID_PATTERN,
     ROOM_EVENTS,
@@ -104,6 +107,25 @@ async def create(body: CreateRoom, http: Request, response: Response):
 @router.get("/{code}", response_model=RoomInfo, responses=ERRORS)
 async def describe(code: str, http: Request):
     return await rooms(http).describe(code)
+
+
+QR_SVG = {200: {"description": "an SVG image of the QR code (black on white, two modules of quiet zone)",
+                "content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **ERRORS}
+
+
+@router.get("/{code}/qr.svg", response_class=Response, responses=QR_SVG)
+async def qr(code: str, http: Request):
+    """The follow URL as a QR code, for the presenter's page to project (students' phones open it).
+
+    Error correction M (15 %): a code photographed off a projector at an angle still reads."""
+    service = rooms(http)
+    room = await service.describe(code)  # 404 for a room that ended, expired or never existed
+    base = (service.follow_urls or [str(http.base_url)])[0]
+    code = normal_code(room["code"])
+    svg = io.BytesIO()
+    segno.make(f"{base.rstrip('/')}/?room={code}", error="m").save(
+        svg, kind="svg", border=2, dark="#000", light="#fff", xmldecl=False, omitsize=True)
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.put("/{code}/state", response_model=Published,

@@ -28,6 +28,7 @@ SWEEP = {"surface": "quadratic", "steps": 30, "optimizer": "momentum",
 PROGRAM = "W = param(glorot(3, 2, seed=0))\nx = input([1.0, -2.0])\nh = relu(W @ x)\nloss = mean(h * h) + 0.5"
 
 ROOM = "{room}"
+SVG = "image/svg+xml"  # an image's answer: documented by its media type
 
 # (method, path, request): at least one real answer per documented endpoint
 REQUESTS = [
@@ -61,6 +62,7 @@ REQUESTS = [
     ("GET", "/api/rooms/{code}/events", {"code": ROOM}),
     ("POST", "/api/rooms/{code}/answers", {"code": ROOM, "question": "q1", "client": "client-0002", "value": 1.5}),
     ("GET", "/api/rooms/{code}/answers", {"code": ROOM, "question": "q1"}),
+    ("GET", "/api/rooms/{code}/qr.svg", {"code": ROOM}),
     ("DELETE", "/api/rooms/{code}", {"code": ROOM}),
 ]
 OK = {("POST", "/api/rooms"): 201, ("POST", "/api/rooms/{code}/answers"): 202}
@@ -79,6 +81,8 @@ def answer_models() -> dict[str, type[Answer]]:
 def documented(route: APIRoute):
     """The route's documented answer: a model (or type), or {event: model} for a stream."""
     ok = route.responses.get(200, {})
+    if SVG in ok.get("content", {}):
+        return SVG
     events = ok.get("content", {}).get(MEDIA_TYPE, {}).get("x-events")
     if events:
         models = answer_models()
@@ -115,7 +119,9 @@ def test_every_field_sent_is_documented(client, method, path, request_):
         url = path.format(**{k: request_.pop(k) for k in list(request_) if "{" + k + "}" in path})
         r = client.request(method, url, **({"json": request_} if method in ("POST", "PUT") else {"params": request_}))
     assert r.status_code == OK.get((method, path), 200), r.text[:300]
-    if isinstance(model, dict):  # a stream: every event's data by its own model
+    if model == SVG:
+        assert r.headers["content-type"] == SVG and r.text.startswith("<svg ")
+    elif isinstance(model, dict):  # a stream: every event's data by its own model
         events = parse_sse(r.text)
         assert events and {name for name, _ in events} == set(model), [name for name, _ in events]
         for name, data in events:
