@@ -7,6 +7,8 @@
 // reads it), so the lecturer does not lose it by following the header: the header's
 // links, and any link marked `data-carry-presenter` (the landing page's cards).
 
+import { wireRoom } from './room.js';
+
 /** The links that carry presenter mode to the page they open. */
 export const CARRIED_LINKS = '.site-header a[href], a[data-carry-presenter]';
 
@@ -66,6 +68,7 @@ export class Presenter {
       },
     });
     presenter.set(state.presenter);
+    wireRoom(); // the header's other tool: every page that has presenter mode can start or follow a room
     return presenter;
   }
 

@@ -95,6 +95,15 @@ export const field = {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+// Who is told when a page writes a new state into its URL: a room's presenter page
+// publishes it (lib/room.js). Every page writes its URL here, so this is the one hook.
+const saveListeners = new Set();
+
+/** Call listener() after every save that changed the address bar. */
+export function onUrlSave(listener) {
+  saveListeners.add(listener);
+}
+
 export class UrlState {
   /** fields: {name: field}; search: the query to read (default: the address bar's). */
   constructor(fields, search = window.location.search) {
@@ -145,6 +154,7 @@ export class UrlState {
     const search = this.toSearch();
     if (search !== window.location.search) {
       window.history.replaceState(window.history.state, '', `${window.location.pathname}${search}${window.location.hash}`);
+      saveListeners.forEach((listener) => listener());
     }
   }
 }

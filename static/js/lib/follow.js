@@ -1,0 +1,148 @@
+// A student's page following a room (docs/DESIGN.md "Rooms"): each `state` event is the
+// lecturer's URL, and the page shows that URL's view by opening it. What the tab follows
+// (the code, the last seq it showed, whether it detached) is in sessionStorage, so the page
+// it opens connects again and skips the state it was opened for: a new EventSource cannot
+// send Last-Event-ID, so the seq is compared here.
+//
+// Touching the page (a click or a key outside the banner and the header's tools) detaches:
+// the page becomes the student's own, from the view it shows; Re-join opens the lecturer's
+// current one. EventSource reconnects by itself after a dropped stream; after an answer
+// that is not a stream (a 503 while Redis is away) it gives up, so it is made anew, later
+// each time.
+
+import { h, replace } from './dom.js';
+import { RequestError } from './http.js';
+
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
+const NOT_A_TOUCH = ['Tab', 'Shift', 'Control', 'Alt', 'Meta', 'CapsLock'];
+
+export class Follower {
+  /** banner: base.html's follow banner; storage: lib/room.js's; url(): this page's room URL; request: room.js's roomRequest. */
+  constructor({ banner, storage, url, request }) {
+    Object.assign(this, { banner, storage, url, request });
+    this.room = storage.read();
+    this.source = null;
+    this.mode = 'connecting'; // connecting | following | reconnecting | ended | missing
+    this.failures = 0;
+    for (const type of ['click', 'keydown']) {
+      document.addEventListener(type, (event) => this.touched(event), { capture: true });
+    }
+    this.draw();
+    this.connect();
+  }
+
+  /** Is the room still there to follow (detached or not)? */
+  get open() {
+    return !['ended', 'missing'].includes(this.mode);
+  }
+
+  get following() {
+    return this.open && !this.room.detached;
+  }
+
+  connect() {
+    const source = new EventSource(`/api/rooms/${encodeURIComponent(this.room.code)}/events`);
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.failures = 0;
+      this.set('following');
+    });
+    source.addEventListener('state', (event) => this.state(JSON.parse(event.data)));
+    source.addEventListener('closed', () => this.end('ended'));
+    source.addEventListener('error', () => this.lost(source));
+  }
+
+  /** The lecturer's page changed: show its URL's view, once per seq. */
+  state({ seq, url }) {
+    if (seq <= (this.room.seq ?? 0)) return; // the view this page was opened for
+    this.save({ seq });
+    if (!this.room.detached) this.show(url);
+  }
+
+  show(url) {
+    if (url && url !== this.url()) window.location.assign(url);
+  }
+
+  async lost(source) {
+    if (source !== this.source || !this.open) return;
+    if (source.readyState !== EventSource.CLOSED) {
+      this.set('reconnecting'); // EventSource tries again by itself
+      return;
+    }
+    source.close();
+    this.set('reconnecting');
+    try {
+      await this.request(`/${encodeURIComponent(this.room.code)}`);
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) {
+        this.end(this.room.seq ? 'ended' : 'missing');
+        return;
+      }
+    }
+    const wait = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
+    this.failures += 1;
+    window.setTimeout(() => this.connect(), wait);
+  }
+
+  /** The room is over (or never was): the page stays as it is, and is the student's. */
+  end(mode) {
+    this.source?.close();
+    this.storage.clear();
+    this.set(mode);
+  }
+
+  touched(event) {
+    if (!event.isTrusted || !this.following) return;
+    if (event.type === 'keydown' && (NOT_A_TOUCH.includes(event.key) || event.repeat)) return;
+    const target = event.target instanceof Element ? event.target : null;
+    if (target?.closest('[data-testid=follow-banner], .header-tools')) return;
+    this.detach();
+  }
+
+  detach() {
+    this.save({ detached: true });
+    this.draw();
+  }
+
+  async rejoin() {
+    try {
+      const info = await this.request(`/${encodeURIComponent(this.room.code)}`);
+      this.save({ detached: false, seq: info.seq });
+      this.draw();
+      this.show(info.url);
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) this.end('ended');
+    }
+  }
+
+  save(changes) {
+    Object.assign(this.room, changes);
+    this.storage.write(this.room);
+  }
+
+  set(mode) {
+    this.mode = mode;
+    this.draw();
+  }
+
+  draw() {
+    const mode = this.room.detached && this.open ? 'detached' : this.mode;
+    this.banner.dataset.mode = mode;
+    const button = (testid, text, onclick) => h('button', { type: 'button', 'data-testid': testid, onclick }, text);
+    const dismiss = button('follow-dismiss', '×', () => { this.banner.hidden = true; });
+    dismiss.setAttribute('aria-label', 'Dismiss');
+    const code = h('span', { class: 'follow-code' }, `room ${this.room.code}`);
+    const lines = {
+      connecting: [h('span', {}, 'Joining the lecture… '), code],
+      following: [h('span', {}, 'Following the lecture '), code, button('detach', 'Detach', () => this.detach())],
+      reconnecting: [h('span', {}, 'Following the lecture: reconnecting… '), code,
+        button('detach', 'Detach', () => this.detach())],
+      detached: [h('span', {}, 'This page is yours now. '), code,
+        button('rejoin', 'Re-join the lecture', () => this.rejoin())],
+      ended: [h('span', {}, 'The lecture has ended: this page is yours.'), dismiss],
+      missing: [h('span', {}, `No room ${this.room.code}: it ended, expired, or the code is mistyped.`), dismiss],
+    };
+    replace(this.banner, lines[mode]);
+    this.banner.hidden = false;
+  }
+}
