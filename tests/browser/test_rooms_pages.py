@@ -5,11 +5,18 @@ room ended. The presenter key is only ever sent in an Authorization header."""
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import PHONE, recorded_page
+from app.main import create_app
+from app.rooms import MemoryStore, Rooms
+from app.rooms.core import RoomsUnavailable
+from app.rooms.store import Follower
+from tests.browser.conftest import PHONE, PageLog, recorded_page
+from tests.browser.harness import serving
 from tests.browser.reading import wait_ready
 from tests.browser.stepper import step_text
 
@@ -214,3 +221,65 @@ def test_the_banner_fits_a_phone_and_the_corner_is_readable_on_the_projector(cla
     assert corner["fontSize"] >= 32, corner  # a code read off the projector from the back of a hall
     assert corner["covered"] == 0 and corner["top"] >= corner["header"] and corner["bottom"] <= corner["mainTop"]
     assert corner["right"] <= 1280
+
+
+class OutageStore(MemoryStore):
+    """Rooms in memory that the test can take away, as a lost Redis does: every open stream
+    ends (the store's None) and room requests answer 503 until it is back."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = False
+        self.streams: list[tuple[asyncio.AbstractEventLoop, Follower]] = []
+
+    async def load(self, code):
+        if self.down:
+            raise RoomsUnavailable("the rooms' Redis cannot be reached (the test took it away)")
+        return await super().load(code)
+
+    @asynccontextmanager
+    async def follow(self, code):
+        async with super().follow(code) as follower:
+            self.streams.append((asyncio.get_running_loop(), follower))
+            yield follower
+
+    def cut(self) -> None:
+        """From the test's thread: refuse room requests, and end every stream in the server's loop."""
+        self.down = True
+        for loop, follower in self.streams:
+            loop.call_soon_threadsafe(follower.put, None)
+
+
+@pytest.fixture
+def outage_app(browser):
+    app = create_app()
+    store = OutageStore()
+    app.state.rooms = Rooms(store)
+    with serving(app) as url:
+        yield url, store
+
+
+def test_a_dropped_stream_says_reconnecting_and_follows_again_by_itself(browser, outage_app):
+    url, store = outage_app
+    log = PageLog(origin=url)
+    presenter, student = recorded_page(browser, url, log), recorded_page(browser, url, log, **PHONE)
+    try:
+        room = start_room(presenter)
+        join(student, room["code"])
+        log.allow(503, f"/api/rooms/{room['code']}")  # the presenter's count and the student's check, while it is down
+        log.allow(503, f"/api/rooms/{room['code']}/events")
+        store.cut()
+        student.wait_for_selector("[data-testid=follow-banner][data-mode=reconnecting]")
+        assert "reconnecting…" in student.inner_text("[data-testid=follow-banner]")
+        # EventSource gives up after the 503 and the page makes it anew, later each time: wait for a retry or two.
+        student.wait_for_function("() => performance.getEntriesByType('resource')"
+                                  ".filter((e) => e.name.endsWith('/events')).length >= 3")
+        store.down = False
+        student.wait_for_selector("[data-testid=follow-banner][data-mode=following]", timeout=30_000)
+        assert step_as_lecturer(presenter, [student]) == "1 / 16"
+        # What the outage itself costs: 503s, and the 503'd streams that EventSource then drops.
+        events = f"/api/rooms/{room['code']}/events net::ERR_ABORTED"
+        assert [p for p in log.problems() if "503" not in p and not p.endswith(events)] == []
+    finally:
+        presenter.context.close()
+        student.context.close()
