@@ -221,6 +221,13 @@ def test_the_banner_fits_a_phone_and_the_corner_is_readable_on_the_projector(cla
     assert corner["fontSize"] >= 32, corner  # a code read off the projector from the back of a hall
     assert corner["covered"] == 0 and corner["top"] >= corner["header"] and corner["bottom"] <= corner["mainTop"]
     assert corner["right"] <= 1280
+    for width, height in ((1280, 720), (1024, 768)):  # the bar is one row on either projector
+        page.set_viewport_size({"width": width, "height": height})
+        heights = page.evaluate("""() => {
+          const bar = document.querySelector('[data-testid=room-code]');
+          return [bar.getBoundingClientRect().height, document.querySelector('[data-testid=room-end]').getBoundingClientRect().height];
+        }""")
+        assert heights[0] < 2 * heights[1], (width, heights)  # one row: less than two buttons high
 
 
 class OutageStore(MemoryStore):

@@ -137,9 +137,8 @@ export class Follower {
       following: [h('span', {}, 'Following the lecture '), code, button('detach', 'Detach', () => this.detach())],
       reconnecting: [h('span', {}, 'Following the lecture: reconnecting… '), code,
         button('detach', 'Detach', () => this.detach())],
-      detached: [h('span', {}, 'This page is yours now. '), code,
-        button('rejoin', 'Re-join the lecture', () => this.rejoin())],
-      ended: [h('span', {}, 'The lecture has ended: this page is yours.'), dismiss],
+      detached: [h('span', {}, 'Exploring on your own '), code, button('rejoin', 'Re-join', () => this.rejoin())],
+      ended: [h('span', {}, 'The lecture has ended.'), dismiss],
       missing: [h('span', {}, `No room ${this.room.code}: it ended, expired, or the code is mistyped.`), dismiss],
     };
     replace(this.banner, lines[mode]);

@@ -166,7 +166,7 @@ class PresenterRoom {
     replace(this.bar,
       h('span', { class: 'room-label' }, 'Room'),
       h('strong', { class: 'room-code-value', 'data-testid': 'room-code-value' }, code),
-      h('span', { class: 'room-follow' }, 'Students open ',
+      h('span', { class: 'room-follow' }, h('span', { class: 'room-follow-lead' }, 'Students open '),
         h('a', { href: followUrl, 'data-testid': 'room-follow-url', target: '_blank', rel: 'noreferrer' },
           followUrl.replace(/^https?:\/\//, ''))),
       this.followers,
