@@ -113,3 +113,14 @@ def route(href: str) -> Callable:
 
 for nav_page in NAV:
     router.add_api_route(nav_page.href, route(nav_page.href), methods=METHODS, name=f"{nav_page.id}_page")
+
+
+def join_context() -> dict:
+    return {"page": "join"}
+
+
+# Not in the header: students come here from the lecturer's slide or projector ("open …/join").
+@router.api_route("/join", methods=METHODS)
+async def join_page(request: Request) -> Response:
+    """A student types the room's code, instead of scanning its QR code."""
+    return page(request, "join.html", join_context)

@@ -290,3 +290,21 @@ def test_a_dropped_stream_says_reconnecting_and_follows_again_by_itself(browser,
     finally:
         presenter.context.close()
         student.context.close()
+
+
+def test_a_student_types_the_code_on_join(classroom):
+    page, follower, _ = classroom
+    room = start_room(page)
+    page.click("[data-testid=room-start]")  # the button shows the QR code again, with /join for those who type
+    hint = page.inner_text("[data-testid=room-join-hint]")
+    assert hint.endswith(f"/join and type {room['code']}") and "room=" not in hint
+    student = follower(**PHONE)
+    student.goto("/join")
+    wait_ready(student, "/")
+    assert student.evaluate("document.activeElement.dataset.testid") == "join-code"
+    student.fill("[data-testid=join-code]", f" {room['code'].lower()} ")  # as typed off the projector
+    student.press("[data-testid=join-code]", "Enter")
+    student.wait_for_url("**/graph?**")
+    wait_ready(student)
+    student.wait_for_selector("[data-testid=follow-banner][data-mode=following]")
+    assert step_as_lecturer(page, [student]) == "1 / 16"

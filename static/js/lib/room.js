@@ -162,7 +162,10 @@ class PresenterRoom {
     this.status = h('span', { class: 'room-status', 'data-testid': 'room-status', hidden: true });
     this.qr = h('div', { class: 'room-qr', 'data-testid': 'room-qr', hidden: true, onclick: () => this.showQr(false) },
       h('img', { src: `/api/rooms/${code}/qr.svg`, alt: `QR code of ${followUrl}`, width: 400, height: 400 }),
-      h('p', {}, h('span', { class: 'room-qr-url' }, followUrl), h('span', {}, 'Click to close')));
+      h('p', {}, h('span', { class: 'room-qr-url' }, followUrl),
+        h('span', { 'data-testid': 'room-join-hint' }, 'or open ', h('b', {}, followUrl.replace(/\/?\?room=.*$/, '/join')),
+          ' and type ', h('b', {}, code)),
+        h('span', { class: 'room-qr-close' }, 'Click or press Esc to close')));
     replace(this.bar,
       h('span', { class: 'room-label' }, 'Room'),
       h('strong', { class: 'room-code-value', 'data-testid': 'room-code-value' }, code),
