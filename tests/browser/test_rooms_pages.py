@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -132,7 +133,12 @@ def test_students_follow_the_lecturers_steps_and_pages_and_the_key_stays_secret(
     authorised = {(r["method"], urlsplit(r["url"]).path) for r in requests.seen if "authorization" in r}
     assert authorised == {("PUT", f"/api/rooms/{room['code']}/state")}
     assert all(r["authorization"] == f"Bearer {key}" for r in requests.seen if "authorization" in r)
-    assert key not in page.url and key not in page.evaluate("location.href")
+    assert key not in page.url and key not in page.content()  # nor on the projected page
+
+    page.reload()  # the room is the tab's: a reload (or the header's links) keeps it
+    wait_ready(page, "/optimizers")
+    assert page.inner_text("[data-testid=room-code-value]") == room["code"]
+    followers(page, 2)
 
 
 def test_a_student_detaches_by_touching_a_control_and_re_joins_the_lecturers_view(classroom):
@@ -308,3 +314,24 @@ def test_a_student_types_the_code_on_join(classroom):
     wait_ready(student)
     student.wait_for_selector("[data-testid=follow-banner][data-mode=following]")
     assert step_as_lecturer(page, [student]) == "1 / 16"
+
+
+def test_publishes_are_one_at_a_time_one_per_interval_and_end_on_the_last_view(classroom, app_url):
+    """Ten quick steps: the room ends on the lecturer's last view, and its PUTs never overlap
+    nor start closer than the server's publish interval (limit publish_interval)."""
+    page, _, _ = classroom
+    room = start_room(page, "/graph?preset=mlp&presenter=1")
+    interval_ms = page.evaluate("fetch('/api/limits').then((r) => r.json())")["publish_interval"] * 1000
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('[data-testid=step]').textContent.startsWith('10 /')")
+    want = "/graph?preset=mlp&step=10"
+    page.wait_for_function("""async ([code, want]) => {
+      const info = await (await fetch(`/api/rooms/${code}`)).json();
+      return info.url === want;
+    }""", arg=[room["code"], want])
+    puts = page.evaluate("""() => performance.getEntriesByType('resource')
+      .filter((e) => e.name.endsWith('/state')).map((e) => [e.startTime, e.responseEnd])""")
+    assert 1 <= len(puts) <= 11
+    for (start, end), (next_start, _) in pairwise(puts):
+        assert next_start >= end and next_start - start >= interval_ms - 1, puts

@@ -60,7 +60,10 @@ export class Follower {
   }
 
   show(url) {
-    if (url && url !== this.url()) window.location.assign(url);
+    if (!url || url === this.url()) return;
+    // The server takes only its own pages' paths; a page never leaves the app's origin either.
+    const target = new URL(url, window.location.origin);
+    if (target.origin === window.location.origin) window.location.assign(target.href);
   }
 
   async lost(source) {

@@ -84,6 +84,7 @@ class PresenterRoom {
     this.published = null;
     this.timer = null;
     this.sending = false;
+    this.dirty = false; // the URL changed while a publish was waiting or in flight
     this.lastSent = -Infinity;
     this.interval = 0;
     this.ended = false;
