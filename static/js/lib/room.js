@@ -86,9 +86,12 @@ class PresenterRoom {
     this.sending = false;
     this.dirty = false; // the URL changed while a publish was waiting or in flight
     this.lastSent = -Infinity;
-    this.interval = 0;
+    this.interval = Infinity; // until the server's publish interval is known: nothing is sent before
     this.ended = false;
-    serverLimits().then((limits) => { this.interval = limits.max('publish_interval', 0) * 1000; });
+    serverLimits().then((limits) => {
+      this.interval = limits.max('publish_interval', 0) * 1000; // unknown: the server still coalesces
+      this.schedule();
+    });
     this.draw();
     document.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || this.qr.hidden) return;
@@ -96,14 +99,13 @@ class PresenterRoom {
       this.showQr(false);
     }, { capture: true });
     onUrlSave(() => this.schedule());
-    this.schedule();
     this.poll = window.setInterval(() => this.refresh(), POLL_MS);
     this.refresh();
   }
 
   /** Publish the page's URL soon: at most one request in flight, one per publish interval. */
   schedule() {
-    if (this.ended || !this.followable || this.timer !== null || this.sending) {
+    if (this.ended || !this.followable || this.timer !== null || this.sending || this.interval === Infinity) {
       this.dirty = true;
       return;
     }
