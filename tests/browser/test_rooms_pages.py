@@ -245,6 +245,11 @@ class OutageStore(MemoryStore):
         self.down = False
         self.streams: list[tuple[asyncio.AbstractEventLoop, Follower]] = []
 
+    async def create(self, room):
+        if self.down:
+            raise RoomsUnavailable("the rooms' Redis cannot be reached (the test took it away)")
+        return await super().create(room)
+
     async def load(self, code):
         if self.down:
             raise RoomsUnavailable("the rooms' Redis cannot be reached (the test took it away)")
@@ -335,3 +340,25 @@ def test_publishes_are_one_at_a_time_one_per_interval_and_end_on_the_last_view(c
     assert 1 <= len(puts) <= 11
     for (start, end), (next_start, _) in pairwise(puts):
         assert next_start >= end and next_start - start >= interval_ms - 1, puts
+
+
+def test_a_room_that_cannot_start_says_why(browser, outage_app):
+    url, store = outage_app
+    log = PageLog(origin=url)
+    log.allow(503, "/api/rooms")
+    presenter = recorded_page(browser, url, log)
+    try:
+        store.down = True
+        presenter.goto("/?presenter=1")
+        wait_ready(presenter, "/")
+        presenter.click("[data-testid=room-start]")
+        presenter.wait_for_selector("[data-testid=room-status]")
+        assert presenter.inner_text("[data-testid=room-status]") == (
+            "Could not start a room: the rooms' Redis cannot be reached (the test took it away)")
+        assert presenter.evaluate("sessionStorage.getItem('backproplab.room')") is None
+        store.down = False
+        presenter.click("[data-testid=room-start]")  # a second try, once the rooms are back, starts one
+        presenter.wait_for_selector("[data-testid=room-qr]:not([hidden])")
+        assert log.problems() == []
+    finally:
+        presenter.context.close()

@@ -260,7 +260,8 @@ export function wireRoom() {
       presenter = new PresenterRoom({ bar, button, room, followable });
       presenter.showQr(true);
     } catch (error) {
-      replace(bar, h('span', { class: 'room-status' }, `Could not start a room: ${error.message}`));
+      replace(bar, h('span', { class: 'room-status', 'data-testid': 'room-status' }, `Could not start a room: ${error.message}`),
+        h('button', { type: 'button', class: 'dismiss', 'aria-label': 'Dismiss', onclick: () => { bar.hidden = true; } }, '×'));
       bar.hidden = false;
     } finally {
       button.disabled = false;
