@@ -362,3 +362,21 @@ def test_a_room_that_cannot_start_says_why(browser, outage_app):
         assert log.problems() == []
     finally:
         presenter.context.close()
+
+
+@pytest.mark.parametrize("query", ["", "?presenter=1"])
+def test_the_header_keeps_one_row_with_the_room_button_at_every_projector_width(page, query):
+    """The room's button is one more tool: the pages' links stay in one row from 1001 px (below,
+    the header has two rows by design) through the widths where the tools' labels come and go."""
+    page.goto(f"/graph{query}")
+    wait_ready(page)
+    for width in (1001, 1121, 1151, 1200, 1280, 1321, 1361, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 720})
+        rows, right = page.evaluate("""() => {
+          const shown = (el) => el.getClientRects().length > 0;
+          const links = [...document.querySelectorAll('.site-nav a')].filter(shown);
+          const tools = [...document.querySelectorAll('.header-tools button')].filter(shown);
+          return [new Set(links.map((a) => Math.round(a.getBoundingClientRect().top))).size,
+                  Math.max(...tools.map((b) => b.getBoundingClientRect().right))];
+        }""")
+        assert rows == 1 and right <= width, (width, rows, right)
