@@ -380,3 +380,20 @@ def test_the_header_keeps_one_row_with_the_room_button_at_every_projector_width(
                   Math.max(...tools.map((b) => b.getBoundingClientRect().right))];
         }""")
         assert rows == 1 and right <= width, (width, rows, right)
+
+
+def test_a_link_with_the_key_in_its_fragment_hands_the_room_to_another_tab(classroom):
+    """`#room=CODE&key=KEY` (never a query: the fragment is not sent) makes a tab the room's
+    presenter; the fragment leaves the address bar, which a projector would show."""
+    page, follower, requests = classroom
+    room = start_room(page)
+    tablet = follower()
+    tablet.goto(f"/graph?preset=mul#room={room['code']}&key={room['key']}")
+    wait_ready(tablet)
+    assert tablet.inner_text("[data-testid=room-code-value]") == room["code"]
+    assert urlsplit(tablet.url).fragment == "" and room["key"] not in tablet.url
+    tablet.wait_for_function("""async (code) => {
+      const info = await (await fetch(`/api/rooms/${code}`)).json();
+      return info.url === '/graph?preset=mul&step=0';
+    }""", arg=room["code"])
+    assert not [r for r in requests.seen if room["key"] in r["url"] or room["key"] in r.get("referer", "")]
