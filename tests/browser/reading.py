@@ -15,6 +15,7 @@ READY = {
     "/init": "() => document.body.dataset.state === 'ready'",
     "/docs": "() => document.body.dataset.state === 'ready'",
     "/trainability": "() => document.body.dataset.state === 'ready'",  # its refined tile too
+    "/join": "() => document.body.dataset.state === 'ready'",
 }
 
 
