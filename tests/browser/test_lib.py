@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import PRESETS
-from tests.browser.reading import query, query_lists
+from tests.browser.reading import query, query_lists, wait_ready
 from tests.browser.stepper import open_graph, step_text, wait_run
 
 pytestmark = pytest.mark.browser
@@ -325,3 +325,11 @@ def test_an_error_response_cancelled_while_its_body_is_read_stays_an_abort(page)
       return { first, second: [second.name, second.status, second.message] };
     }""")
     assert result == {"first": True, "second": ["RequestError", 502, "request failed (HTTP 502)"]}
+
+
+@pytest.mark.parametrize("path", ["/init?depht=3", "/trainability?depht=3"])
+def test_a_misspelt_setting_in_the_url_says_so(page, path):
+    """lib/urlstate.js's noticeUnknown, which /init and /trainability share."""
+    page.goto(path)
+    wait_ready(page)
+    assert "unknown setting 'depht'; ignoring it" in page.inner_text("[data-testid=notices]")

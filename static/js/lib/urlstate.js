@@ -98,6 +98,7 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // Who is told when a page writes a new state into its URL: a room's presenter page
 // publishes it (lib/room.js). Every page writes its URL here, so this is the one hook.
 const saveListeners = new Set();
+const EVERY_PAGE = new Set(['room']); // query names no page's state holds: lib/room.js reads them
 
 /** Call listener() after every save that changed the address bar. */
 export function onUrlSave(listener) {
@@ -110,6 +111,16 @@ export class UrlState {
     Object.defineProperty(this, 'fields', { value: fields, enumerable: false });
     this.notices = [];
     this.read(search);
+  }
+
+  /**
+   * A notice for every name in `search` that is none of this state's fields (nor `room`,
+   * which every page takes: lib/room.js follows it).
+   */
+  noticeUnknown(search) {
+    for (const name of new Set(new URLSearchParams(search).keys())) {
+      if (!(name in this.fields) && !EVERY_PAGE.has(name)) this.notices.push(`unknown setting '${name}'; ignoring it`);
+    }
   }
 
   /** Set every field from a query string, falling back (with a notice) where it cannot. */

@@ -36,10 +36,7 @@ export class MapState extends UrlState {
 
   read(search) {
     super.read(search);
-    const known = new Set(Object.keys(this.fields));
-    for (const name of new URLSearchParams(search).keys()) {
-      if (!known.has(name)) this.notices.push(`unknown setting '${name}'; ignoring it`);
-    }
+    this.noticeUnknown(search);
     if (this.limits) this.checkView();
   }
 
