@@ -96,8 +96,11 @@ class PageLog:
         # or after its answer began (a race restarted): neither is a failure. ERR_ABORTED is
         # the browser hanging up; a stream cut short by the server fails differently
         # (ERR_INCOMPLETE_CHUNKED_ENCODING), and its status is checked in on_response.
+        # A read (GET) left behind when the page navigates, e.g. a room's poll for its
+        # follower count as the lecturer clicks a link, loses nothing either; a write that
+        # is cut off would lose a change, so it still counts (pages send theirs keepalive).
         stream = request in self.streams or urlsplit(request.url).path.endswith("/stream")
-        if request.failure == "net::ERR_ABORTED" and stream:
+        if request.failure == "net::ERR_ABORTED" and (stream or request.method == "GET"):
             return
         self.failed_requests.append(f"{request.url} {request.failure}")
 

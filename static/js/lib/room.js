@@ -55,6 +55,7 @@ export async function roomRequest(path, { method = 'GET', key, body } = {}) {
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(`/api/rooms${path}`, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
+    keepalive: method !== 'GET', // a publish or an answer sent as the page navigates still arrives
   });
   if (!response.ok) throw await errorFrom(response);
   return response.json();
