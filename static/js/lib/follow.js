@@ -1,5 +1,6 @@
 // A student's page following a room (docs/DESIGN.md "Rooms"): each `state` event is the
-// lecturer's URL, and the page shows that URL's view by opening it. What the tab follows
+// lecturer's URL, and the page shows that URL's view: in place when it is the same page and
+// the page registered how (lib/urlstate.js onUrlShow), else by opening it. What the tab follows
 // (the code, the last seq it showed, whether it detached) is in sessionStorage, so the page
 // it opens connects again and skips the state it was opened for: a new EventSource cannot
 // send Last-Event-ID, so the seq is compared here.
@@ -12,6 +13,7 @@
 
 import { h, replace } from './dom.js';
 import { RequestError } from './http.js';
+import { showInPlace } from './urlstate.js';
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 const NOT_A_TOUCH = ['Tab', 'Shift', 'Control', 'Alt', 'Meta', 'CapsLock'];
@@ -59,11 +61,14 @@ export class Follower {
     if (!this.room.detached) this.show(url);
   }
 
+  /** Show the lecturer's URL: in place when it is this page and the page can, else by opening it. */
   show(url) {
     if (!url || url === this.url()) return;
     // The server takes only its own pages' paths; a page never leaves the app's origin either.
     const target = new URL(url, window.location.origin);
-    if (target.origin === window.location.origin) window.location.assign(target.href);
+    if (target.origin !== window.location.origin) return;
+    if (target.pathname === window.location.pathname && showInPlace(target.search)) return;
+    window.location.assign(target.href);
   }
 
   async lost(source) {

@@ -105,6 +105,21 @@ export function onUrlSave(listener) {
   saveListeners.add(listener);
 }
 
+// How a page shows another URL of its own without reloading (a room's follower, lib/follow.js):
+// the page registers a handler that takes the new query string and returns true when it
+// applies it in place (it may finish asynchronously), false when only a reload can show it.
+let showHandler = null;
+
+/** handler(search) → boolean: this page can show `search` in place, and is doing so. */
+export function onUrlShow(handler) {
+  showHandler = handler;
+}
+
+/** Show `search` on this page in place if the page can; false: open it instead. */
+export function showInPlace(search) {
+  return showHandler ? showHandler(search) === true : false;
+}
+
 export class UrlState {
   /** fields: {name: field}; search: the query to read (default: the address bar's). */
   constructor(fields, search = window.location.search) {
