@@ -102,7 +102,7 @@ export class ChainRulePanel {
 
   backward(trace, data) {
     const node = trace.node(data.node);
-    const L = lossName(trace);
+    const L = trace.lossName;
     // What goes back to a constant is computed but used by nothing: the panel leaves it out.
     const shares = data.to.filter((share) => trace.node(share.input)?.kind !== 'const');
     const parts = [
@@ -200,7 +200,7 @@ export class ChainRulePanel {
   }
 
   summary(trace) {
-    const L = lossName(trace);
+    const L = trace.lossName;
     const leaves = Object.entries(trace.result.grads);
     return [
       h('h3', {}, 'Backprop done'),
@@ -216,10 +216,6 @@ export class ChainRulePanel {
           renderTensor(grad, { role: 'grad' }))))),
     ];
   }
-}
-
-function lossName(trace) {
-  return trace.graph.seeded_with_ones ? 'L' : trace.output;
 }
 
 /** A node as the panel names it in words: its name, a constant's value, or an unnamed op's expression. */
@@ -252,6 +248,6 @@ function sourceLine(trace, node) {
 
 /** A preset's description with its ∂L/∂ (dL/d) written with the output's name. */
 function inOwnWords(trace, text) {
-  const L = lossName(trace);
+  const L = trace.lossName;
   return L === 'L' ? text : text.replace(/(?:dL\/d|∂L\/∂)(?=[A-Za-z(])/g, `∂${L}/∂`);
 }

@@ -6,6 +6,7 @@ import { Keys } from '../lib/keys.js';
 import { serverLimits } from '../lib/limits.js';
 import { Notices } from '../lib/notices.js';
 import { Presenter } from '../lib/presenter.js';
+import { onUrlShow } from '../lib/urlstate.js';
 import { ChainRulePanel } from './chainrule.js';
 import { Controls } from './controls.js';
 import { Editor } from './editor.js';
@@ -13,6 +14,7 @@ import { GradcheckBadge } from './gradcheck.js';
 import { GraphView } from './graphview.js';
 import { Player } from './player.js';
 import { PageState } from './state.js';
+import { Quiz } from './quiz.js';
 import { Trace } from './trace.js';
 import { TrainingPanel } from './training.js';
 
@@ -21,7 +23,7 @@ const presets = JSON.parse($('#presets-data').textContent);
 const optimizers = JSON.parse($('#optimizers-data').textContent);
 const limits = await serverLimits();
 const state = new PageState(presets, optimizers, limits);
-const LINK_NAMES_STEP = new URLSearchParams(window.location.search).has('step'); // before the page writes its own
+let linkNamesStep = new URLSearchParams(window.location.search).has('step'); // before the page writes its own
 // The trace on screen; the program's own pass (iteration 0); the latest request's AbortController,
 // and that controller again while it is a training request; a token while run() is under way;
 // the number of the latest operation (only the latest one sets <body data-run>).
@@ -39,6 +41,7 @@ const view = {
   editor: new Editor($('.editor'), $('[data-testid=program-error]'), { onRun: () => run() }),
   controls: new Controls($('.controls'), { onGo: go, onTogglePlay: togglePlay, onSpeed: setSpeed }),
 };
+const quiz = new Quiz($('[data-testid=quiz]'), { trace: () => session.trace, step: () => state.step });
 const player = new Player(() => {
   show(state.step + 1);
   return state.step < total();
@@ -55,6 +58,7 @@ function show(step) {
   view.graph.update(trace, state.step);
   view.panel.update(trace, state.step, { title: state.title, description: state.description });
   renderControls();
+  quiz.stepped(state.step); // before the save publishes this step: it may reveal the room's question
   state.save();
 }
 
@@ -174,7 +178,7 @@ async function runProgram({ fromURL = false } = {}) {
   }
   if (state.iteration > 0) {
     // A link to a trained pass without a step shows it fully revealed, like a train click.
-    await train(state.iteration, { step: fromURL && LINK_NAMES_STEP ? targetStep : null });
+    await train(state.iteration, { step: fromURL && linkNamesStep ? targetStep : null });
     return;
   }
   await training.show(iterationZero(trace));
@@ -303,13 +307,38 @@ new Keys()
   .bind(['Home'], 'start', () => go('first'))
   .bind(['End'], 'last step', () => go('last'))
   .bind(['p'], 'play', togglePlay)
+  .bind(['q'], 'ask the room', () => quiz.ask())
   .bind(['t'], 'train one iteration', () => { $('[data-component=training]').open = true; train(state.iteration + 1); })
   .note(['Ctrl+Enter'], 'run')
   .note(['Escape'], 'leaves the editor')
   .render($('[data-component=keys]'));
 
-new Notices($('[data-testid=notices]')).update([...limits.notices, ...state.takeNotices()]);
-view.editor.value = state.programText;
-ui.preset.value = state.preset ?? '';
+const notices = new Notices($('[data-testid=notices]'));
+notices.update([...limits.notices, ...state.takeNotices()]);
+
+/** Open what the state names: its program (and training), at its step. */
+function load() {
+  view.editor.value = state.programText;
+  ui.preset.value = state.preset ?? '';
+  training.showSettings();
+  run({ fromURL: true });
+}
+
+// A room's lecturer moved (lib/follow.js): the same program and training is only a step
+// away, anything else runs as a link to it would. The event stream stays open either way.
+onUrlShow((search) => {
+  const computed = state.computed;
+  state.adopt(search);
+  notices.update(state.takeNotices());
+  player.pause();
+  if (state.computed === computed && session.trace && !session.loading && !session.training) {
+    show(state.step);
+  } else {
+    linkNamesStep = true; // the lecturer's URL always names its step
+    load();
+  }
+  return true;
+});
+
 view.controls.reset();
-run({ fromURL: true });
+load();

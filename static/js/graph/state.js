@@ -25,8 +25,26 @@ export class PageState extends UrlState {
     }, search);
     Object.defineProperty(this, 'presets', { value: presets });
     Object.defineProperty(this, 'optimizers', { value: optimizers });
+    this.readTraining(search);
+  }
+
+  /** The rest of a URL's state, after the fields: training's hyperparameters, and a program over a preset. */
+  readTraining(search) {
     this.hyper = this.readHyper(search);
     if (this.program !== null) this.setSource({ program: this.program }); // a program wins over a preset
+  }
+
+  /** Take another URL's state (a room's lecturer's), keeping this page's presenter mode. */
+  adopt(search) {
+    const { presenter } = this;
+    this.read(search);
+    this.readTraining(search);
+    this.presenter = presenter;
+  }
+
+  /** What a trace depends on: the program and the training (a change of these needs a new request). */
+  get computed() {
+    return JSON.stringify([this.source, this.iteration, this.optimizer, this.hyper]);
   }
 
   /** The training optimizer's hyperparameters named in the URL (valid ones; a notice for the rest). */

@@ -46,6 +46,8 @@ export class Trace {
   get complete() { return this.result !== null; }
   get length() { return this.forward.length + this.backward.length; }
   get output() { return this.graph.output; }
+  /** What ∂·/∂x differentiates: the output by its name, or L = sum(output) when it is not a scalar. */
+  get lossName() { return this.graph.seeded_with_ones ? 'L' : this.graph.output; }
 
   node(id) { return this.nodes.get(id); }
 

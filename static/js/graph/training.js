@@ -55,6 +55,12 @@ export class TrainingPanel {
     return this.optimizers.find((o) => o.id === this.state.optimizer);
   }
 
+  /** Show the state's optimizer and hyperparameters (a URL the page took in place). */
+  showSettings() {
+    this.pick.value = this.state.optimizer;
+    this.renderParams();
+  }
+
   renderParams() {
     const opt = this.optimizer;
     replace(this.params, opt.params.map((p) => paramControl(p, this.state.hyper[p.name] ?? p.default, (value) => {

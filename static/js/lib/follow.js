@@ -17,6 +17,19 @@ import { showInPlace } from './urlstate.js';
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 const NOT_A_TOUCH = ['Tab', 'Shift', 'Control', 'Alt', 'Meta', 'CapsLock'];
+const CLIENT = 'backproplab.client';
+
+/** A random id for this tab's answers (so a changed answer replaces the first), never who the student is. */
+function clientId() {
+  const fresh = () => Array.from(window.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+  try {
+    const id = window.sessionStorage.getItem(CLIENT) ?? fresh();
+    window.sessionStorage.setItem(CLIENT, id);
+    return id;
+  } catch {
+    return (clientId.kept ??= fresh()); // storage refused: one id while the page lasts
+  }
+}
 
 export class Follower {
   /** banner: base.html's follow banner; storage: lib/room.js's; url(): this page's room URL; request: room.js's roomRequest. */
@@ -26,6 +39,7 @@ export class Follower {
     this.source = null;
     this.mode = 'connecting'; // connecting | following | reconnecting | ended | missing
     this.failures = 0;
+    this.onQuiz = () => {}; // told (type, data) for each `question` and `reveal`, and ('closed') at the end
     for (const type of ['click', 'keydown']) {
       document.addEventListener(type, (event) => this.touched(event), { capture: true });
     }
@@ -50,6 +64,9 @@ export class Follower {
       this.set('following');
     });
     source.addEventListener('state', (event) => this.state(JSON.parse(event.data)));
+    for (const type of ['question', 'reveal']) {
+      source.addEventListener(type, (event) => this.onQuiz(type, JSON.parse(event.data)));
+    }
     source.addEventListener('closed', () => this.end('ended'));
     source.addEventListener('error', () => this.lost(source));
   }
@@ -97,13 +114,21 @@ export class Follower {
     this.source?.close();
     this.storage.clear();
     this.set(mode);
+    this.onQuiz('closed');
+  }
+
+  /** Send this student's answer to the open question (the latest one counts); resolves to the room's count. */
+  answer(question, value) {
+    return this.request(`/${encodeURIComponent(this.room.code)}/answers`, {
+      method: 'POST', body: { question, client: clientId(), value },
+    });
   }
 
   touched(event) {
     if (!event.isTrusted || !this.following) return;
     if (event.type === 'keydown' && (NOT_A_TOUCH.includes(event.key) || event.repeat)) return;
     const target = event.target instanceof Element ? event.target : null;
-    if (target?.closest('[data-testid=follow-banner], .header-tools')) return;
+    if (target?.closest('[data-testid=follow-banner], .header-tools, [data-quiz]')) return; // answering is following
     this.detach();
   }
 

@@ -18,6 +18,22 @@ import { onUrlSave } from './urlstate.js';
 const STORAGE = 'backproplab.room';
 const POLL_MS = 3000; // how often the corner reads the number of followers
 
+// Who wants this tab's room once it exists (the stepper's quiz, graph/quiz.js): the
+// presenter's PresenterRoom or the student's Follower, as it is made.
+const roomListeners = new Set();
+let currentRoom = null;
+
+/** Call listener(room) with this tab's room, now if there is one and whenever one starts. */
+export function onRoom(listener) {
+  roomListeners.add(listener);
+  if (currentRoom) listener(currentRoom);
+}
+
+function announce(room) {
+  currentRoom = room;
+  roomListeners.forEach((listener) => listener(room));
+}
+
 /** This tab's room: {role: 'presenter', code, key, followUrl} or {role: 'follower', code, seq, detached}. */
 export const roomStorage = {
   read() {
@@ -89,6 +105,9 @@ class PresenterRoom {
     this.lastSent = -Infinity;
     this.interval = Infinity; // until the server's publish interval is known: nothing is sent before
     this.ended = false;
+    this.quiz = null; // {question} or {reveal} to send with the next publish
+    this.question = null; // the question open in the room, as this page asked it
+    this.onQuestion = () => {}; // told (question or null, reveal or null) when the open question changes
     serverLimits().then((limits) => {
       this.interval = limits.max('publish_interval', 0) * 1000; // unknown: the server still coalesces
       this.schedule();
@@ -118,19 +137,53 @@ class PresenterRoom {
     this.timer = null;
     this.dirty = false;
     const url = roomUrl();
-    if (url === this.published || this.ended) return;
+    const quiz = this.quiz;
+    if ((url === this.published && !quiz) || this.ended) return;
+    this.quiz = null;
     this.sending = true;
     this.lastSent = performance.now();
     try {
-      await roomRequest(`/${this.room.code}/state`, { method: 'PUT', key: this.room.key, body: { url } });
+      await roomRequest(`/${this.room.code}/state`, { method: 'PUT', key: this.room.key, body: { url, ...quiz } });
       this.published = url;
       this.say('');
+      this.quizSent(quiz);
     } catch (error) {
       this.failed(error);
     } finally {
       this.sending = false;
     }
     if (this.dirty) this.schedule();
+  }
+
+  /**
+   * Ask the room a question (DESIGN's quiz): it goes out with the page's URL at once. The
+   * next publish closes it: with `reveal` if the page gave one (revealQuestion), else the
+   * students hear the lecturer moved on.
+   */
+  ask(question) {
+    this.quiz = { question };
+    this.schedule();
+  }
+
+  /** Close the open question with the engine's value, on the publish this change makes. */
+  revealQuestion(value) {
+    if (this.question) this.quiz = { reveal: { id: this.question.id, value } };
+  }
+
+  quizSent(quiz) {
+    if (quiz?.question) {
+      this.question = quiz.question;
+      this.onQuestion(this.question, null);
+    } else if (this.question) { // any other publish closes the open question
+      const closed = this.question;
+      this.question = null;
+      this.onQuestion(null, { id: closed.id, value: quiz?.reveal?.value ?? null });
+    }
+  }
+
+  /** The room's answers to question `id`: {count, values_summary, histogram}. */
+  answers(id) {
+    return roomRequest(`/${this.room.code}/answers?question=${encodeURIComponent(id)}`, { key: this.room.key });
   }
 
   /** The number of followers (and whether the room still exists). */
@@ -209,6 +262,8 @@ class PresenterRoom {
     window.clearInterval(this.poll);
     window.clearTimeout(this.timer);
     roomStorage.clear();
+    this.question = null;
+    this.onQuestion(null, null);
     this.button.setAttribute('aria-pressed', 'false');
     this.button.title = 'Start a room: students\' pages follow this one';
     if (text) {
@@ -242,9 +297,12 @@ export function wireRoom() {
   let presenter = null;
   if (stored?.role === 'presenter' && stored.code && stored.key) {
     presenter = new PresenterRoom({ bar, button, room: stored, followable });
+    announce(presenter);
   } else if (stored?.role === 'follower' && stored.code) {
     button.hidden = true; // a student's page drives no room of its own while it follows one
-    return new Follower({ banner, storage: roomStorage, url: roomUrl, request: roomRequest });
+    const follower = new Follower({ banner, storage: roomStorage, url: roomUrl, request: roomRequest });
+    announce(follower);
+    return follower;
   }
 
   button.addEventListener('click', async () => {
@@ -259,6 +317,7 @@ export function wireRoom() {
       const room = { role: 'presenter', code: made.code, key: made.presenter_key, followUrl: made.follow_url };
       roomStorage.write(room);
       presenter = new PresenterRoom({ bar, button, room, followable });
+      announce(presenter);
       presenter.showQr(true);
     } catch (error) {
       replace(bar, h('span', { class: 'room-status', 'data-testid': 'room-status' }, `Could not start a room: ${error.message}`),
