@@ -52,10 +52,13 @@ class Rooms:
                 break
         else:
             raise RoomError(503, "could not find a free room code; try again")
-        bases = self.follow_urls or [base_url]
-        urls = [f"{base.rstrip('/')}/?room={room.code}" for base in bases]
+        urls = self.follow_urls_of(room.code, base_url)
         return {"code": room.code, "presenter_key": key, "follow_url": urls[0], "follow_urls": urls,
                 "expires_at": room.expires_at}
+
+    def follow_urls_of(self, code: str, base_url: str) -> list[str]:
+        """What students open to follow room `code`: on each address they can reach, else the request's."""
+        return [f"{base.rstrip('/')}/?room={code}" for base in self.follow_urls or [base_url]]
 
     async def room(self, code: str) -> Room:
         normal = normal_code(code)

@@ -20,7 +20,6 @@ from starlette.types import Message
 
 from app.json_body import JSONBodyRoute
 from app.rooms import Rooms, rooms_from_settings
-from app.rooms.core import normal_code
 from app.schemas.rooms import (
     ID_PATTERN,
     ROOM_EVENTS,
@@ -120,10 +119,9 @@ async def qr(code: str, http: Request):
     Error correction M (15 %): a code photographed off a projector at an angle still reads."""
     service = rooms(http)
     room = await service.describe(code)  # 404 for a room that ended, expired or never existed
-    base = (service.follow_urls or [str(http.base_url)])[0]
-    code = normal_code(room["code"])
+    follow_url = service.follow_urls_of(room["code"], str(http.base_url))[0]
     svg = io.BytesIO()
-    segno.make(f"{base.rstrip('/')}/?room={code}", error="m").save(
+    segno.make(follow_url, error="m").save(
         svg, kind="svg", border=2, dark="#000", light="#fff", xmldecl=False, omitsize=True)
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
