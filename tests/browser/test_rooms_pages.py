@@ -310,7 +310,9 @@ def test_a_student_types_the_code_on_join(classroom):
     hint = page.inner_text("[data-testid=room-join-hint]")
     assert hint.endswith(f"/join and type {room['code']}") and "room=" not in hint
     student = follower(**PHONE)
-    student.goto("/join")
+    student.goto("/")
+    student.click("[data-testid=join-link]")  # the landing page says where to type a code
+    student.wait_for_url("**/join")
     wait_ready(student, "/")
     assert student.evaluate("document.activeElement.dataset.testid") == "join-code"
     student.fill("[data-testid=join-code]", f" {room['code'].lower()} ")  # as typed off the projector
