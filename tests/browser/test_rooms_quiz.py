@@ -145,3 +145,21 @@ def test_moving_back_closes_the_question_without_a_reveal(classroom):
     student.wait_for_selector("[data-testid=quiz-result]")
     assert "moved on without revealing" in student.inner_text("[data-testid=quiz-result]")
     assert step_text(student) == "8 / 11"
+
+
+READ = """async (texts) => {
+  const quiz = await import('/static/js/graph/quiz.js');
+  return texts.map((t) => quiz.readAnswer(t));
+}"""
+
+
+def test_a_students_answer_is_read_as_typed_on_a_laptop_or_a_phone(page):
+    page.goto("/graph?preset=mul")
+    wait_ready(page)
+    texts = ["5", " 0.25 ", "-3", "\u22123", "1e-3", "0,5", "-2,75", "1 000", "five", "", "1,2,3", "NaN", "Infinity", "1e999"]
+    assert page.evaluate(READ, texts) == [5, 0.25, -3, -3, 0.001, 0.5, -2.75, 1000, None, None, None, None, None, None]
+    marks = page.evaluate("""async () => {
+      const { matches } = await import('/static/js/graph/quiz.js');
+      return [matches(5, 5), matches(5.02, 5), matches(5.03, 5), matches(-0.333, -1 / 3), matches(0, 0), matches(1e-9, 0)];
+    }""")
+    assert marks == [True, True, False, True, True, False]
