@@ -232,10 +232,11 @@ class RedisServer:
 
 
 class AppProcess:
-    """`backproplab` itself in a process of its own (python -m app.cli), with ``args``."""
+    """`backproplab` itself in a process of its own (python -m app.cli), with ``args``;
+    on ``port`` when given (a restarted server, where its pages reconnect)."""
 
-    def __init__(self, *args: str, env: dict | None = None):
-        self.port = free_port()
+    def __init__(self, *args: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROPLAB_")}
         environment.update(env or {})
