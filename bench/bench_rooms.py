@@ -57,12 +57,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.rooms.redis_store import followers_key
+from app.rooms.service import RETRY_MS
 from bench.server import serve_workers, stop, tree_cpu_seconds, tree_pids
 from engine.limits import MAX_ANSWERS, MAX_FOLLOWERS, ROOM_PUBLISH_SECONDS
 from tests.app.rooms_support import REDIS_SERVER, RedisServer, wait_for
 
 TARGET_P99_S = 0.2  # issue 21: publish → follower p99 on the 2-core machine
 BROWSER_CONNECTIONS = 6  # per host, as Chromium and Firefox allow
+BACKOFF_S = (1, 2, 4, 8, 15)  # lib/follow.js: a new EventSource after an answer that was not a stream
 QUESTION = {"id": "q1", "node": "w", "element": None, "prompt": "What is ∂L/∂w after this step?"}
 
 
@@ -93,6 +95,9 @@ class Student:
 
     client: str = field(default_factory=lambda: secrets.token_urlsafe(12))  # [A-Za-z0-9_-], 16 characters
     status: int | None = None
+    opened: int = 0  # event streams opened: 1, unless it had to reconnect
+    drops: list[float] = field(default_factory=list)  # when a stream ended without `closed`
+    refusals: Counter[str] = field(default_factory=Counter)  # attempts that got no stream
     states: list[tuple[int, float]] = field(default_factory=list)
     bad_ids: int = 0  # a `state` whose SSE id is not its seq
     question_at: float | None = None
@@ -100,7 +105,6 @@ class Student:
     answer_s: float | None = None  # the answer's POST, request to response
     answer_detail: str | None = None  # the body of an answer that was not accepted
     closed: bool = False
-    error: str | None = None
     answering: asyncio.Task | None = None
 
     def latest(self) -> int:
@@ -121,47 +125,72 @@ async def answer(session: aiohttp.ClientSession, base: str, code: str, student: 
     student.answer_s = time.monotonic() - start
 
 
+async def read_events(session: aiohttp.ClientSession, base: str, code: str, student: Student) -> None:
+    """One event stream, read as EventSource reads it, until it ends."""
+    headers = {"Accept": "text/event-stream"}
+    if student.states:  # what EventSource sends again; the page compares seqs itself otherwise
+        headers["Last-Event-ID"] = str(student.latest())
+    # No total timeout: a quiet stream gets a comment every 15 s.
+    stream = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
+    async with session.get(f"{base}/api/rooms/{code}/events", timeout=stream, headers=headers) as response:
+        student.status = response.status
+        if response.status != 200:
+            raise Refused(f"{response.status} on the event stream")
+        student.opened += 1
+        name, data, id_ = None, [], None
+        async for raw in response.content:  # one line at a time
+            line = raw.rstrip(b"\r\n")
+            if line:
+                if line.startswith(b"event:"):
+                    name = line[6:].strip().decode()
+                elif line.startswith(b"data:"):
+                    data.append(line[5:].strip())
+                elif line.startswith(b"id:"):
+                    id_ = line[3:].strip().decode()
+                continue  # and `retry:` and `: ping` comments
+            now = time.monotonic()  # a blank line ends the event
+            if name == "state":
+                seq = json.loads(b"\n".join(data))["seq"]
+                student.states.append((seq, now))
+                student.bad_ids += id_ != str(seq)
+            elif name == "question" and student.answering is None:  # sent again after a reconnection
+                student.question_at = now
+                student.answering = asyncio.create_task(answer(session, base, code, student))
+            elif name == "closed":
+                student.closed = True
+                return
+            name, data, id_ = None, [], None
+
+
+class Refused(Exception):
+    """An answer to the event stream's request that is not a stream."""
+
+
 async def follow(base: str, code: str, student: Student, delay: float, timeout: float) -> None:
-    """A student's page following the room, as EventSource reads it; answers the question."""
+    """A student's page following the room until it is closed, reconnecting as the page does
+    (lib/follow.js): after a stream that ended, EventSource's retry (1 s); after an answer
+    that is not a stream, a new EventSource after a growing wait. Answers the question."""
     await asyncio.sleep(delay)
     connector = aiohttp.TCPConnector(limit=BROWSER_CONNECTIONS)
     requests = aiohttp.ClientTimeout(total=timeout, sock_connect=10)
+    failures = 0
     async with aiohttp.ClientSession(connector=connector, timeout=requests,
                                      cookie_jar=aiohttp.DummyCookieJar()) as session:
         try:
-            # The stream has no total timeout: a quiet one gets a comment every 15 s.
-            stream = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=max(timeout, 30))
-            async with session.get(f"{base}/api/rooms/{code}/events", timeout=stream,
-                                   headers={"Accept": "text/event-stream"}) as response:
-                student.status = response.status
-                if response.status != 200:
-                    student.error = f"{response.status} on the event stream"
-                    return
-                name, data, id_ = None, [], None
-                async for raw in response.content:  # one line at a time
-                    line = raw.rstrip(b"\r\n")
-                    if line:
-                        if line.startswith(b"event:"):
-                            name = line[6:].strip().decode()
-                        elif line.startswith(b"data:"):
-                            data.append(line[5:].strip())
-                        elif line.startswith(b"id:"):
-                            id_ = line[3:].strip().decode()
-                        continue  # and `retry:` and `: ping` comments
-                    now = time.monotonic()  # a blank line ends the event
-                    if name == "state":
-                        seq = json.loads(b"\n".join(data))["seq"]
-                        student.states.append((seq, now))
-                        student.bad_ids += id_ != str(seq)
-                    elif name == "question":
-                        student.question_at = now
-                        student.answering = asyncio.create_task(answer(session, base, code, student))
-                    elif name == "closed":
-                        student.closed = True
+            while not student.closed:
+                try:
+                    await read_events(session, base, code, student)
+                    if student.closed:
                         break
-                    name, data, id_ = None, [], None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            student.error = f"{type(exc).__name__} on the event stream"
+                    student.drops.append(time.monotonic())
+                    failures = 0
+                    await asyncio.sleep(RETRY_MS / 1000)
+                except (Refused, aiohttp.ClientError, TimeoutError) as exc:
+                    student.refusals[str(exc) if isinstance(exc, Refused) else type(exc).__name__] += 1
+                    if student.status == 404:  # the room is gone: the page stops following
+                        break
+                    await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
+                    failures += 1
         finally:
             if student.answering is not None:
                 await student.answering
@@ -272,6 +301,7 @@ def delivery(students: list[Student], publishes: list[Publish]) -> dict:
     """Latencies over every follower × publish, and what was lost, reordered or duplicated."""
     by_seq = {p.seq: p for p in publishes}
     after_sent, after_answer = [], []
+    arrivals: dict[int, list[float]] = {seq: [] for seq in by_seq}
     lost = out_of_order = duplicates = 0
     for student in students:
         seen: set[int] = set()
@@ -284,12 +314,22 @@ def delivery(students: list[Student], publishes: list[Publish]) -> dict:
             seen.add(seq)
             highest = max(highest, seq)
             if seq in by_seq:
+                arrivals[seq].append(at)
                 after_sent.append(at - by_seq[seq].sent)
                 after_answer.append(at - by_seq[seq].answered)
         lost += len(by_seq.keys() - seen)
+    numbers = {p.seq: n for n, p in enumerate(publishes, 1)}
     return {"pairs": len(students) * len(publishes), "latency_ms": percentiles(after_sent),
             "after_put_answer_ms": percentiles(after_answer),
             "put_ms": percentiles([p.answered - p.sent for p in publishes]),
+            # per publish: its first follower's latency, and the last follower's arrival − the first's
+            "first_follower_ms": percentiles([min(t) - by_seq[seq].sent for seq, t in arrivals.items() if t]),
+            "fan_out_ms": percentiles([max(t) - min(t) for t in arrivals.values() if t]),
+            # the three publishes whose last follower waited longest: (n, PUT ms, first follower ms, last ms)
+            "slowest": sorted(([n, round(1000 * (by_seq[seq].answered - by_seq[seq].sent), 1),
+                                round(1000 * (min(t) - by_seq[seq].sent), 1), round(1000 * (max(t) - by_seq[seq].sent), 1)]
+                               for n, (seq, t) in enumerate(arrivals.items(), 1) if t), key=lambda x: -x[3])[:3],
+            "reached_nobody": [numbers[seq] for seq, t in arrivals.items() if not t],  # coalesced, or lost
             "lost": lost, "out_of_order": out_of_order, "duplicates": duplicates,
             "bad_ids": sum(s.bad_ids for s in students)}
 
@@ -306,6 +346,18 @@ def spread(redis_url: str | None, code: str, followers: int) -> list[int]:
 
 
 # --- the scenario -------------------------------------------------------------------------
+
+def tally(students: list[Student]) -> tuple[int, Counter]:
+    """Streams the server has ended without `closed` so far, and attempts that got no stream."""
+    return sum(len(s.drops) for s in students), sum((s.refusals for s in students), Counter())
+
+
+def troubles(students: list[Student], since: tuple[int, Counter] = (0, Counter())) -> dict:
+    """What went wrong with the event streams since an earlier ``tally``."""
+    dropped, refusals = tally(students)
+    refusals -= since[1]
+    return {"dropped": dropped - since[0], "refused": refusals.total(), "refusals": dict(refusals)}
+
 
 async def scenario(base: str, meter: Meter, redis_url: str | None, args: argparse.Namespace) -> dict:
     timeout = aiohttp.ClientTimeout(total=args.timeout, sock_connect=10)
@@ -331,67 +383,78 @@ async def scenario(base: str, meter: Meter, redis_url: str | None, args: argpars
                 await asyncio.sleep(0.1)
             result["connect"] = {"counted": counted, "seconds": round(time.monotonic() - start, 2),
                                  "per_process": spread(redis_url, presenter.code, args.followers),
-                                 "refused": dict(Counter(s.error for s in students if s.error))}
+                                 **troubles(students)}
             await asyncio.sleep(0.5)  # the last streams' first writes done: the publish phase starts quiet
 
             # 2. The publishes, one every --interval seconds.
+            seen = tally(students)
             before = meter.reading()
             publishes: list[Publish] = []
-            first = time.monotonic()
+            sent = -math.inf
             for n in range(1, args.publishes + 1):
-                await asyncio.sleep(max(0.0, first + (n - 1) * args.interval - time.monotonic()))
+                # At least --interval between two PUTs, even after a slow one: never coalesced by the client.
+                await asyncio.sleep(max(0.0, sent + args.interval - time.monotonic()))
+                sent = time.monotonic()
                 done = await presenter.publish(f"/graph?preset=logreg&step={n}")
                 if done is not None:
                     publishes.append(done)
             last = publishes[-1].seq if publishes else 0
-            delivered = await until(lambda: all(s.latest() >= last or s.error or s.closed for s in students),
-                                    args.settle)
+            delivered = await until(lambda: all(s.latest() >= last or s.closed for s in students), args.settle)
             after = meter.reading()
             spent = cost(before, after)
             pairs = args.followers * args.publishes
             result["publish_phase"] = {
-                **delivery(students, publishes), **spent, "all_delivered": delivered,
+                **delivery(students, publishes), **spent, "all_delivered": delivered, **troubles(students, seen),
                 "server_us_per_follower_publish": round(1e6 * spent["server_cpu_s"] / pairs, 1),
                 "redis_us_per_follower_publish": round(1e6 * spent["redis_cpu_s"] / pairs, 1),
                 "client_us_per_follower_publish": round(1e6 * spent["client_cpu_s"] / pairs, 1)}
 
-            # 3. The quiz: a question, every follower's answer, the presenter's count.
-            await asyncio.sleep(args.interval)
+            # 3. The lecturer talks: no publish for --pause seconds, longer than a quiet stream's check.
+            seen = tally(students)
+            before = meter.reading()
+            await asyncio.sleep(args.pause)
+            result["pause"] = {"seconds": args.pause, **troubles(students, seen), **cost(before, meter.reading())}
+
+            # 4. The quiz: a question, every follower's answer, the presenter's count.
+            seen = tally(students)
             before = meter.reading()
             asked = await presenter.publish(f"/graph?preset=logreg&step={args.publishes}", QUESTION)
-            count, polls = 0, 0
+            count, polls, counted_at = 0, 0, None
             deadline = time.monotonic() + args.settle
             while asked is not None and time.monotonic() < deadline:
+                # Every answer has had its reply before this count: a count short of F is final.
+                answered = all(s.answer_status is not None for s in students)
                 count = (await presenter.answers()).get("count", 0)
                 polls += 1
                 if count >= args.followers:
+                    counted_at = time.monotonic()
+                    break
+                if answered:
                     break
                 await asyncio.sleep(args.poll)
-            counted_at = time.monotonic()
-            await until(lambda: all(s.answer_status is not None or s.question_at is None for s in students),
-                        args.settle)
             after = meter.reading()
             spent = cost(before, after)
             statuses = Counter(s.answer_status for s in students if s.answer_status is not None)
             result["quiz"] = {
                 "count": count, "polls": polls,
-                "question_to_count_s": round(counted_at - asked.sent, 3) if asked else None,
+                "question_to_count_s": round(counted_at - asked.sent, 3) if counted_at else None,
                 "question_event_ms": percentiles([s.question_at - asked.sent for s in students
                                                   if asked and s.question_at is not None]),
                 "missed_question": sum(s.question_at is None for s in students),
                 "answer_post_ms": percentiles([s.answer_s for s in students if s.answer_s is not None]),
                 "answer_statuses": {str(k): v for k, v in statuses.items()},
                 "non_2xx": sum(v for k, v in statuses.items() if not (isinstance(k, int) and 200 <= k < 300)),
-                "refusals": dict(Counter(s.answer_detail for s in students if s.answer_detail)),
-                **spent,
+                "answer_refusals": dict(Counter(s.answer_detail for s in students if s.answer_detail)),
+                **troubles(students, seen), **spent,
                 "server_us_per_answer": round(1e6 * spent["server_cpu_s"] / args.followers, 1)}
+            result["streams"] = {**troubles(students), "reconnected": sum(s.opened > 1 for s in students),
+                                 "never_opened": sum(s.opened == 0 for s in students)}
             await presenter.end()  # followers get `closed`, and their streams end
             await until(lambda: all(t.done() for t in tasks), 5.0)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        result["stream_errors"] = dict(Counter(s.error for s in students if s.error))
         result["presenter_failures"] = dict(presenter.failures)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
@@ -407,8 +470,12 @@ def failed(r: dict) -> list[str]:
         reasons.append(f"answers counted {q['count']}, not {r['followers']}")
     if q["non_2xx"]:
         reasons.append(f"{q['non_2xx']} answers not accepted: {q['answer_statuses']}")
-    if r["stream_errors"] or r["presenter_failures"]:
-        reasons.append(f"failed requests: {r['stream_errors'] | r['presenter_failures']}")
+    if r["streams"]["dropped"]:
+        reasons.append(f"{r['streams']['dropped']} streams ended by the server (their page reconnected)")
+    if r["streams"]["refused"]:
+        reasons.append(f"event streams refused: {r['streams']['refusals']}")
+    if r["presenter_failures"]:
+        reasons.append(f"the presenter's requests failed: {r['presenter_failures']}")
     return reasons
 
 
@@ -419,10 +486,12 @@ def ms(stats: dict) -> str:
 
 
 def markdown(r: dict) -> str:
-    p, q, c = r["publish_phase"], r["quiz"], r["connect"]
+    p, pause, q, c, st = r["publish_phase"], r["pause"], r["quiz"], r["connect"], r["streams"]
     store = "rooms in Redis" if r["store"] == "redis" else "rooms in memory"
     p99 = p["latency_ms"].get("p99")
-    met = "" if p99 is None else ("met" if p99 < 1000 * TARGET_P99_S else "**missed**")
+    met = "" if p99 is None else ("(met)" if p99 < 1000 * TARGET_P99_S else "(**missed**)")
+    per_answer = f"{round(1e6 * q['redis_cpu_s'] / r['followers'], 1)}"
+    time_to_count = f"after {q['question_to_count_s']} s" if q["question_to_count_s"] else "(never reached)"
     lines = [(f"Rooms: {r['followers']} followers, {r['publishes']} publishes {r['interval_s']} s apart, "
               f"{r['workers']} worker(s) ({r['processes']} server processes), {store}, {r['cpus']} CPUs, "
               f"load average {r['load_average_before'][0]} before, {r['load_average_after'][0]} after."), "",
@@ -432,21 +501,28 @@ def markdown(r: dict) -> str:
              f"| publish → follower, p50 / p99 / max (ms) | {ms(p['latency_ms'])} | p99 < 200 ms {met} |",
              f"| PUT's answer → follower, p50 / p99 / max (ms) | {ms(p['after_put_answer_ms'])} | |",
              f"| PUT …/state round trip, p50 / p99 / max (ms) | {ms(p['put_ms'])} | |",
+             f"| a publish's first follower, p50 / p99 / max (ms) | {ms(p['first_follower_ms'])} | |",
+             f"| a publish's last follower − its first, p50 / p99 / max (ms) | {ms(p['fan_out_ms'])} | |",
              (f"| lost / out of order / duplicates (of {p['pairs']:,} follower × publish) | "
               f"{p['lost']} / {p['out_of_order']} / {p['duplicates']} | 0 / 0 / 0 |"),
              (f"| server CPU per follower per publish (whole tree) | {p['server_us_per_follower_publish']} µs "
               f"({p['server_cpu_s']} s in {p['wall_s']} s) | |"),
              f"| redis-server CPU per follower per publish | {p['redis_us_per_follower_publish']} µs | |",
              f"| client CPU per follower per publish | {p['client_us_per_follower_publish']} µs | |",
+             (f"| streams the server ended during the {pause['seconds']:g} s pause (they reconnected) | "
+              f"{pause['dropped']} | 0 |"),
              f"| question → follower's `question` event, p50 / p99 / max (ms) | {ms(q['question_event_ms'])} | |",
              f"| answer POST, p50 / p99 / max (ms) | {ms(q['answer_post_ms'])} | |",
-             (f"| {r['followers']} answers → the presenter's count | {q['count']} after {q['question_to_count_s']} s "
+             (f"| {r['followers']} answers → the presenter's count | {q['count']} {time_to_count} "
               f"({q['polls']} polls) | {r['followers']} |"),
              f"| answers' statuses | {', '.join(f'{n} × {k}' for k, n in q['answer_statuses'].items()) or '–'} | 202 |",
              (f"| server / redis CPU per answer (the quiz phase ÷ followers) | {q['server_us_per_answer']} µs / "
-              f"{round(1e6 * q['redis_cpu_s'] / r['followers'], 1)} µs | |")]
+              f"{per_answer} µs | |")]
+    lines += [f"| streams ended by the server / attempts refused, in all | {st['dropped']} / {st['refused']} | 0 / 0 |"]
     reasons = failed(r)
     lines += ["", "Nothing lost, reordered or refused." if not reasons else "FAILED: " + "; ".join(reasons)]
+    for detail in q["answer_refusals"]:
+        lines.append(f"An answer refused: {detail}")
     return "\n".join(lines)
 
 
@@ -459,6 +535,8 @@ def main() -> None:
                         help="rooms in a redis-server of the script's own (default: with more than one worker)")
     parser.add_argument("--interval", type=float, default=0.1,
                         help=f"seconds between publishes (more than the server's {ROOM_PUBLISH_SECONDS} s)")
+    parser.add_argument("--pause", type=float, default=16.0,
+                        help="seconds without a publish before the question (a quiet stream checks its room every 15 s)")
     parser.add_argument("--ramp", type=float, default=1.0, help="seconds over which the followers arrive")
     parser.add_argument("--poll", type=float, default=0.025, help="seconds between the presenter's answer counts")
     parser.add_argument("--settle", type=float, default=15.0,
@@ -489,7 +567,7 @@ def main() -> None:
             proc, base = serve_workers(args.workers)
             meter = Meter(proc.pid, redis.process.pid if redis else None)
             result = asyncio.run(asyncio.wait_for(scenario(base, meter, redis.url if redis else None, args),
-                                                  args.ramp + 3 * args.timeout + 2 * args.settle
+                                                  args.ramp + 3 * args.timeout + 2 * args.settle + args.pause
                                                   + args.publishes * args.interval))
         finally:
             if proc is not None:
