@@ -9,6 +9,7 @@ import { serverLimits } from '../lib/limits.js';
 import { Notices } from '../lib/notices.js';
 import { theme } from '../lib/plot.js';
 import { Presenter } from '../lib/presenter.js';
+import { onUrlShow } from '../lib/urlstate.js';
 import { Chart } from './charts.js';
 import { customStart } from './customstart.js';
 import { bindExports } from './exports.js';
@@ -39,7 +40,11 @@ const ui = {
   view3d: $('[data-testid=view-3d]'),
   stage: $('.race-stage'),
 };
-const session = { drawQueued: false };
+const session = {
+  drawQueued: false,
+  surfaceLoad: null, // the surface load in flight: an older one's answer is dropped
+  raceDue: false, // a room's view changed the race: run it (once the surface in flight is drawn)
+};
 const scenarios = new ScenarioMenu($('[data-testid=scenario-menu]'), $('[data-testid=scenario-current]'), meta);
 
 /** Write the state to the URL, and mark the scenario it is (if any). */
@@ -51,6 +56,7 @@ function save() {
 const race = new Race(state, {
   onStart({ full }) {
     if (full) {
+      session.raceDue = false;
       scrubber.stop();
       settings.showError(null);
     }
@@ -120,7 +126,7 @@ const settings = new RaceSettings($('.race-side'), meta, {
   async onDomain(domain) {
     state.domain = domain;
     save();
-    if (await loadSurface()) draw(); // the same race over the new window
+    if (await loadSurface()) catchUp(true); // the same race over the new window (or a room's view's, if one came)
   },
   onSteps(steps) {
     state.steps = steps;
@@ -242,10 +248,11 @@ function setStep(step) {
   for (const chart of [view.loss, view.lr, view.effective]) chart.moveCursor(state.step);
 }
 
-/** Stop a playback and go to `step`. */
+/** Stop a playback and go to `step` (in the URL: a room's followers go there too). */
 function goTo(step) {
   scrubber.stop();
   setStep(step);
+  save();
 }
 
 // --- the surface and the start ------------------------------------------------------
@@ -257,8 +264,14 @@ function showView() {
   $('[data-testid=surface-plot]').style.visibility = three ? 'hidden' : '';
 }
 
-/** Ask for the state's surface (and a custom one's start) and draw it; false if it has an error. */
+/**
+ * Ask for the state's surface (and a custom one's start) and draw it; false if it has an
+ * error, or if a newer load (another surface picked, a room's next view) replaced this one.
+ */
 async function loadSurface() {
+  const load = {};
+  session.surfaceLoad = load;
+  const current = () => session.surfaceLoad === load;
   settings.showChoice(state);
   let grid;
   let info;
@@ -266,20 +279,27 @@ async function loadSurface() {
     if (state.expr !== null) {
       info = { minima: [], domain: state.bounds, title: 'custom' };
       grid = await postJSON('/api/surfaces/grid', { expression: state.expr, domain: info.domain, n: GRID_N });
-      if (state.start === null) {
-        state.start = await customStart(state.expr, info.domain);
-        settings.update(state);
-        save();
+      if (current() && state.start === null) {
+        const start = await customStart(state.expr, info.domain);
+        if (current()) {
+          state.start = start;
+          settings.update(state);
+          save();
+        }
       }
     } else {
       info = state.surfaceInfo;
       grid = await getJSON(`/api/surfaces/${state.surface}/grid?n=${GRID_N}`);
     }
   } catch (error) {
+    if (!current()) return false;
+    session.surfaceLoad = null;
     settings.showError(error instanceof RequestError ? error.detail : { message: String(error) });
     setRunning('the surface has an error', 'error');
     return false;
   }
+  if (!current()) return false;
+  session.surfaceLoad = null;
   settings.showSurface(state, info);
   view.surface.setSurface(grid, info);
   view.surface3d.setSurface(grid);
@@ -336,6 +356,61 @@ new Keys()
   .render($('[data-testid=keys]'));
 
 Presenter.forPage(state);
+onUrlShow((search) => {
+  follow(search);
+  return true; // every URL of this page can be shown in place
+});
+
+// --- a room's follower: the lecturer's view shown in place ---------------------------
+
+/** What the surface, the race and the run cards are drawn from: a part whose key changed is redone. */
+function parts() {
+  return {
+    surface: JSON.stringify(state.expr !== null ? [state.expr, state.bounds] : state.surface),
+    race: JSON.stringify(state.request()),
+    runs: JSON.stringify(state.runs),
+    view: state.view,
+  };
+}
+
+/**
+ * Show the lecturer's URL (lib/follow.js) as the page's own controls would: the step, pace,
+ * 3D view, arrows and the runs' colours are redrawn from the race on screen; other runs, a
+ * start, steps or noise run the race again; another surface is loaded first. Notices are
+ * the new URL's, as on a load.
+ */
+function follow(search) {
+  if (scrubber.playing) scrubber.stop(); // a detached student's playback ends where the lecture is
+  const before = parts();
+  state.adopt(search);
+  notices.update([...limits.notices, ...state.takeNotices()]);
+  const after = parts();
+  save(); // the address bar is the lecturer's URL (presenter mode aside): a Detach starts from it
+  ui.arrows.checked = state.arrows;
+  view.surface.arrows = state.arrows;
+  ui.view3d.checked = state.view === '3d';
+  showView();
+  scrubber.setPace(state.pace);
+  settings.update(state);
+  if (after.race !== before.race) {
+    race.cancel(); // its answers would be drawn against the new runs
+    session.raceDue = true;
+  }
+  if (after.runs !== before.runs) renderRuns();
+  if (after.surface !== before.surface) {
+    loadSurface().then((ok) => { if (ok) catchUp(true); });
+  } else if (!session.surfaceLoad) { // a surface in flight calls catchUp once it is drawn
+    catchUp(after.runs !== before.runs || after.view !== before.view);
+  }
+}
+
+/** Run the race a view made due; else, unless a race is arriving (finished() shows state.step), show the step. */
+function catchUp(redraw) {
+  if (session.raceDue) race.runAll();
+  else if (race.busy) return;
+  else if (redraw) draw().then(() => setStep(state.step));
+  else setStep(state.step);
+}
 
 // --- start --------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 // aligned with state.runs.
 //
 //   const race = new Race(state, { onStart, onProgress, onStatus, onFinished, onFailed });
-//   race.runAll();   race.rerun(k);   race.add(run);   race.remove(k);
+//   race.runAll();   race.rerun(k);   race.add(run);   race.remove(k);   race.cancel();
 
 import { readEvents } from '../lib/events.js';
 import { isAbort, postJSON } from '../lib/http.js';
@@ -50,6 +50,20 @@ export class Race {
     this.single.get(k)?.abort();
     this.state.runs.splice(k, 1);
     this.data.splice(k, 1);
+  }
+
+  /** Drop every request in flight and what has arrived: the state's runs were replaced (a room's follower). */
+  cancel() {
+    this.full?.abort();
+    this.full = null;
+    for (const c of this.single.values()) c.abort();
+    this.single.clear();
+    this.data = this.state.runs.map(emptyRun);
+  }
+
+  /** Is a request in flight (its answer still to be drawn)? */
+  get busy() {
+    return this.full !== null || this.single.size > 0;
   }
 
   /** Stream the runs `indices` into data[indices[i]]; resolves when the stream ends. */

@@ -3,7 +3,7 @@
 // whatever its steps: a slow frame skips steps rather than slowing the race down).
 //
 //   const scrubber = new Scrubber(root, { paces, pace, onStep, onPace, onStop });
-//   scrubber.update(step, last);   scrubber.toggle(step);   scrubber.stop();
+//   scrubber.update(step, last);   scrubber.toggle(step);   scrubber.stop();   scrubber.setPace(s);
 //
 // <body data-played="MS"> is set when a playback reaches the end: how long it took (a test hook).
 
@@ -47,6 +47,12 @@ export class Scrubber {
     this.slider.max = String(last);
     this.slider.value = String(step);
     this.label.textContent = `${step} / ${last}`;
+  }
+
+  /** Show another pace (from the URL), without telling onPace. */
+  setPace(pace) {
+    this.pace = pace;
+    this.paceMenu.value = String(pace);
   }
 
   showPlaying(playing) {

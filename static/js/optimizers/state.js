@@ -47,6 +47,25 @@ export class RaceState extends UrlState {
       presenter: field.bool(),
     }, search);
     Object.defineProperty(this, 'meta', { value: meta });
+    this.checkRace();
+  }
+
+  /** Every field from `search`, then what the fields alone cannot check (once meta is there: not in super()). */
+  read(search) {
+    super.read(search);
+    if (this.meta) this.checkRace();
+  }
+
+  /** Show another URL of this page in place (a room's follower): read anew, presenter mode kept. */
+  adopt(search) {
+    const { presenter } = this;
+    this.read(search);
+    this.presenter = presenter;
+  }
+
+  /** The window and the noise as a pair, and the runs as objects; a value the URL garbles is left out with a notice. */
+  checkRace() {
+    const { limits } = this.meta;
     if (this.domain && !(this.domain[0] < this.domain[1] && this.domain[2] < this.domain[3])) {
       this.notices.push(`domain '${this.domain.join(',')}' needs x from < x to and y from < y to; using the default`);
       this.domain = null;
@@ -56,11 +75,10 @@ export class RaceState extends UrlState {
       this.notices.push(`noise '${this.noise.join(',')}': ${noiseProblem}; using no noise instead`);
       this.noise = null;
     }
-    // The runs as objects; a run the URL garbles is left out with a notice.
     this.runs = [];
     for (const text of this.run) {
       try {
-        this.runs.push(parseRun(text, meta, this.notices));
+        this.runs.push(parseRun(text, this.meta, this.notices));
       } catch (error) {
         this.notices.push(`run '${text}': ${error.message}; leaving it out`);
       }
