@@ -12,6 +12,7 @@ import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
 import { theme } from '../lib/plot.js';
 import { Presenter, toggleFullscreen } from '../lib/presenter.js';
+import { onUrlShow } from '../lib/urlstate.js';
 import { h, replace } from '../lib/dom.js';
 import { LAST_RACE_KEY, builtinDescription, builtinLosses, lastRace } from './losses.js';
 import { LossChart } from './losschart.js';
@@ -75,13 +76,15 @@ const panels = new SchedulePanels($('[data-component=schedules]'), schedules, st
 });
 
 // η₀ and steps: every curve (and, for steps, the built-in race NewBOB reads) is asked for again.
+const commonControls = {};
 for (const param of common) {
-  ui.common.append(paramControl(param, state[param.name], (value) => {
+  commonControls[param.name] = paramControl(param, state[param.name], (value) => {
     state[param.name] = value;
     state.save();
     if (param.name === 'steps' && session.source === 'builtin') loadLosses();
     refetchAll();
-  }).el);
+  });
+  ui.common.append(commonControls[param.name].el);
 }
 
 /** Draw the η(t) chart (and, with loss: true, the loss chart) from what has arrived. */
@@ -248,6 +251,36 @@ ui.log.addEventListener('click', () => {
 });
 
 const presenter = Presenter.forPage(state, () => panels.colour(theme().colorway));
+
+/**
+ * A room's follower shows the lecturer's URL in place, as the controls would: a new η₀ or
+ * steps asks for every curve again, the selected schedule's new parameters for its curve,
+ * another selection or the log scale only redraws. Every URL of this page can be shown so.
+ */
+onUrlShow((search) => {
+  const before = { lr: state.lr, steps: state.steps, log: state.log, values: JSON.stringify(state.values) };
+  state.adopt(search);
+  status.messages.splice(0); // the notices are the new URL's, as on a load
+  notice(...limits.notices, ...state.takeNotices());
+  state.save();
+  for (const param of common) commonControls[param.name].set(state[param.name]);
+  panels.set(state.schedule, state.values[state.schedule]);
+  panels.select(state.schedule);
+  panels.reveal(state.schedule);
+  ui.log.setAttribute('aria-pressed', String(state.log));
+  const refetch = state.lr !== before.lr || state.steps !== before.steps;
+  if (refetch || JSON.stringify(state.values) !== before.values) {
+    session.unchecked.add(state.schedule); // the URL's parameters: a 422 falls back to the defaults, as on a load
+  }
+  if (refetch) {
+    if (state.steps !== before.steps && session.source === 'builtin') loadLosses();
+    refetchAll();
+  } else if (session.unchecked.has(state.schedule)) {
+    fetchCurve(state.schedule);
+  }
+  redraw({ loss: state.log !== before.log });
+  return true;
+});
 
 new Keys()
   .bind(['ArrowRight', 'PageDown'], 'next schedule', () => selectNext(1))

@@ -62,6 +62,24 @@ export class ScheduleState extends UrlState {
     this.readParams(new URLSearchParams(search));
   }
 
+  /** Every field from `search`, then the selected schedule's parameters (in super(), the constructor reads them once it has the schedules). */
+  read(search) {
+    super.read(search);
+    if (!this.schedules) return;
+    this.values[this.schedule] = defaults(this.info);
+    this.readParams(new URLSearchParams(search));
+  }
+
+  /**
+   * Show another URL of this page in place (a room's follower): read anew, presenter mode
+   * kept. The other schedules' parameters, which no URL holds, keep what the page shows.
+   */
+  adopt(search) {
+    const { presenter } = this;
+    this.read(search);
+    this.presenter = presenter;
+  }
+
   readParams(query) {
     const info = this.info;
     const known = new Set(Object.keys(this.fields));
