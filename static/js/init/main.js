@@ -14,6 +14,7 @@ import { mathLines } from '../lib/math.js';
 import { PageStatus } from '../lib/notices.js';
 import { paramControl } from '../lib/params.js';
 import { Presenter, toggleFullscreen } from '../lib/presenter.js';
+import { onUrlShow } from '../lib/urlstate.js';
 import { CASES, markCase, renderCases } from './cases.js';
 import { Gallery } from './gallery.js';
 import { HistogramPlot } from './histograms.js';
@@ -159,6 +160,22 @@ function cycle(name, ids, delta = 1) {
 renderCases(ui.cases, pick);
 
 const presenter = Presenter.forPage(state, () => layerPlot.drawLegend()); // the legend's swatches take the new colours
+
+/**
+ * A room's follower shows the lecturer's URL in place, as a case link would: every setting
+ * is part of the request, so a changed one asks again (aborting the request in flight).
+ * Every URL of this page can be shown so.
+ */
+onUrlShow((search) => {
+  const before = JSON.stringify(state.request());
+  state.adopt(search);
+  status.messages.splice(0); // the notices are the new URL's, as on a load
+  notice(...limits.notices, ...state.takeNotices());
+  state.save();
+  showState();
+  if (JSON.stringify(state.request()) !== before) load({ fromURL: true });
+  return true;
+});
 
 new Keys()
   .bind(['ArrowRight', 'PageDown'], 'next case', () => stepCase(1))
