@@ -13,6 +13,7 @@ import { RequestError, getJSON, isAbort, postJSON } from '../lib/http.js';
 import { Keys } from '../lib/keys.js';
 import { PageStatus } from '../lib/notices.js';
 import { Presenter, toggleFullscreen } from '../lib/presenter.js';
+import { onUrlShow } from '../lib/urlstate.js';
 import { CurvePanel } from './curve.js';
 import { MapView, edgePixel } from './mapview.js';
 import { MapState, NETWORK_VIEW } from './state.js';
@@ -286,6 +287,40 @@ ui.back.addEventListener('click', back);
 ui.reset.addEventListener('click', () => go(wholeView()));
 
 const presenter = Presenter.forPage(state);
+
+// --- a room's follower -------------------------------------------------------------------
+
+/** What a pixel is: a change of any of these makes every tile (and the zoom history) another map's. */
+const pixelKey = () => JSON.stringify([state.model, state.surface, state.optimizer, state.xname, state.yname, state.seed, state.stepCount]);
+
+/**
+ * Show the lecturer's URL in place, as the controls would: other settings are another map
+ * (its tiles, no zoom history), another view its tiles (the view left goes on the history,
+ * as a zoom's does), another pixel only its loss curve. Every URL of this page can be shown so.
+ */
+onUrlShow((search) => {
+  const before = { pixel: pixelKey(), view: { x: [...state.x], y: [...state.y] } };
+  state.adopt(search);
+  status.messages.splice(0); // the notices are the new URL's, as on a load
+  status.notice(...state.takeNotices());
+  if (state.model === 'surface') checkNames();
+  if (!state.x) Object.assign(state, wholeView());
+  if (pixelKey() !== before.pixel) {
+    session.history = [];
+    curve.reset();
+    load({ fromURL: true }); // saves the URL; picks state.at once the tile is drawn
+  } else if (JSON.stringify({ x: state.x, y: state.y }) !== JSON.stringify(before.view)) {
+    session.history.push(before.view);
+    load({ fromURL: true });
+  } else {
+    state.save();
+    showState();
+    if (state.at) pick(...state.at, { save: false });
+    else curve.reset();
+  }
+  return true;
+});
+
 new Keys()
   .bind(['e'], 'zoom to the edge (×10)', zoomToEdge)
   .bind(['+', '='], 'zoom in ×2', () => zoomBy(0.5))
