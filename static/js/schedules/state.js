@@ -62,7 +62,7 @@ export class ScheduleState extends UrlState {
     this.readParams(new URLSearchParams(search));
   }
 
-  /** Every field from `search`, then the selected schedule's parameters (in super(), the constructor reads them once it has the schedules). */
+  /** Every field from `search`, then the selected schedule's parameters (not in super(): the constructor reads them). */
   read(search) {
     super.read(search);
     if (!this.schedules) return;

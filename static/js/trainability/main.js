@@ -291,7 +291,8 @@ const presenter = Presenter.forPage(state);
 // --- a room's follower -------------------------------------------------------------------
 
 /** What a pixel is: a change of any of these makes every tile (and the zoom history) another map's. */
-const pixelKey = () => JSON.stringify([state.model, state.surface, state.optimizer, state.xname, state.yname, state.seed, state.stepCount]);
+const pixelKey = () => JSON.stringify(
+  [state.model, state.surface, state.optimizer, state.xname, state.yname, state.seed, state.stepCount]);
 
 /**
  * Show the lecturer's URL in place, as the controls would: other settings are another map
