@@ -1,8 +1,8 @@
-"""A room in the lecture hall: 300 students follow the lecturer's page while it publishes 50 times, then answer a question.
+"""A room in the lecture hall: 300 students follow the lecturer's page through 50 publishes, then answer a question.
 
     python bench/bench_rooms.py                          # 300 followers, 50 publishes, 2 workers and Redis
     python bench/bench_rooms.py --workers 1              # one process, rooms in its memory
-    python bench/bench_rooms.py --followers 50 --publishes 20 --interval 0.2 --json
+    python bench/bench_rooms.py --followers 50 --publishes 20 --interval 0.2 --pause 0 --json
 
 The server is `backproplab --workers N --port P` from this checkout on a free port of
 127.0.0.1; with more than one worker (or --redis) its rooms live in a redis-server of
@@ -13,23 +13,29 @@ server's.
 
 1. Followers: the presenter makes a room (POST /api/rooms); F students, arriving evenly
    over --ramp seconds, each a browser of its own, open its event stream (GET
-   /api/rooms/CODE/events), until GET /api/rooms/CODE counts F followers (over every
-   process, through Redis).
+   /api/rooms/CODE/events) and keep it open as the page does (lib/follow.js: a stream that
+   ends is opened again after 1 s with Last-Event-ID, a refused one after 1, 2, 4… s),
+   until GET /api/rooms/CODE counts F followers (over every process, through Redis).
 2. Publishes: the presenter PUTs /api/rooms/CODE/state P times, /graph?preset=logreg&step=N,
-   one every --interval seconds (more than the server's publish interval, so none is
-   coalesced). Latency is a `state` event's arrival at a follower − the moment its PUT was
-   sent (one machine, one monotonic clock); lost = a publish's seq that a follower never got,
-   out of order = a seq below one already seen, duplicate = a seq seen twice.
-3. Quiz: the presenter publishes with a question; every follower answers it as its
+   at least --interval seconds apart (more than the server's publish interval, so none
+   should be coalesced). Latency is a `state` event's arrival at a follower − the moment its
+   PUT was sent (one machine, one monotonic clock); lost = a publish's seq that other
+   followers got and this one never did, out of order = a seq below one already seen,
+   duplicate = a seq seen twice; a publish that reached nobody was coalesced.
+3. Pause: no publish for --pause seconds (16: a quiet stream checks its room every 15 s);
+   streams that the server ends meanwhile are counted.
+4. Quiz: the presenter publishes with a question; every follower answers it as its
    `question` event arrives (POST /api/rooms/CODE/answers → 202) and the presenter polls GET
    /api/rooms/CODE/answers?question=q1 until the count is F: the time from the question's
    PUT to that count.
 
 Server CPU is utime + stime of the app's whole process tree (uvicorn's workers are its
-children) from /proc, read before and after each phase; redis-server's is read apart.
-Every request has a timeout and every phase a deadline, so the script ends by itself; the
-load goes only to 127.0.0.1. It exits with status 1 when anything was lost, reordered or
-duplicated, a request failed, or the count is wrong.
+children) from /proc, read before and after each phase; redis-server's is read apart, and
+the machine's other work (all cores' busy time from /proc/stat, less the server's, Redis's
+and the client's) beside them. Every request has a timeout and every phase a deadline, so
+the script ends by itself; the load goes only to 127.0.0.1. It exits with status 1 when
+anything was lost, reordered or duplicated, a stream was ended or refused, a request
+failed, or the count is wrong.
 """
 
 from __future__ import annotations
@@ -257,22 +263,32 @@ class Presenter:
 
 # --- measuring ----------------------------------------------------------------------------
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used (all cores), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 class Meter:
-    """CPU seconds of the app's process tree, of redis-server, and of this client."""
+    """CPU seconds of the app's process tree, of redis-server, of this client and of the
+    whole machine (the other work on the same cores is the difference)."""
 
     def __init__(self, server_pid: int, redis_pid: int | None):
         self.server_pid, self.redis_pid = server_pid, redis_pid
 
-    def reading(self) -> tuple[float, float, float, float]:
+    def reading(self) -> tuple[float, float, float, float, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         redis = tree_cpu_seconds(self.redis_pid) if self.redis_pid else 0.0
-        return tree_cpu_seconds(self.server_pid), redis, usage.ru_utime + usage.ru_stime, time.monotonic()
+        return (tree_cpu_seconds(self.server_pid), redis, usage.ru_utime + usage.ru_stime, machine_busy_seconds(),
+                time.monotonic())
 
 
 def cost(before: tuple, after: tuple) -> dict:
-    server, redis, client, wall = (b - a for a, b in zip(before, after, strict=True))
+    server, redis, client, machine, wall = (b - a for a, b in zip(before, after, strict=True))
+    others = max(0.0, machine - server - redis - client)
     return {"server_cpu_s": round(server, 3), "redis_cpu_s": round(redis, 3), "client_cpu_s": round(client, 3),
-            "wall_s": round(wall, 3)}
+            "wall_s": round(wall, 3), "other_work_cores": round(others / wall, 2)}
 
 
 def percentiles(values: list[float]) -> dict:
@@ -298,11 +314,16 @@ async def until(check, timeout: float, every: float = 0.01) -> bool:
 
 
 def delivery(students: list[Student], publishes: list[Publish]) -> dict:
-    """Latencies over every follower × publish, and what was lost, reordered or duplicated."""
+    """Latencies over every follower × publish, and what was lost, reordered or duplicated.
+
+    A publish that reached no follower was coalesced by the server (DESIGN: a publish within
+    50 ms of the one before is, and followers get the latest): it is counted apart. Lost is a
+    publish that reached other followers but not this one."""
     by_seq = {p.seq: p for p in publishes}
     after_sent, after_answer = [], []
     arrivals: dict[int, list[float]] = {seq: [] for seq in by_seq}
-    lost = out_of_order = duplicates = 0
+    out_of_order = duplicates = 0
+    seen_by: list[set[int]] = []
     for student in students:
         seen: set[int] = set()
         highest = 0
@@ -317,7 +338,9 @@ def delivery(students: list[Student], publishes: list[Publish]) -> dict:
                 arrivals[seq].append(at)
                 after_sent.append(at - by_seq[seq].sent)
                 after_answer.append(at - by_seq[seq].answered)
-        lost += len(by_seq.keys() - seen)
+        seen_by.append(seen)
+    reached = {seq for seq, t in arrivals.items() if t}
+    lost = sum(len(reached - seen) for seen in seen_by)
     numbers = {p.seq: n for n, p in enumerate(publishes, 1)}
     return {"pairs": len(students) * len(publishes), "latency_ms": percentiles(after_sent),
             "after_put_answer_ms": percentiles(after_answer),
@@ -329,7 +352,7 @@ def delivery(students: list[Student], publishes: list[Publish]) -> dict:
             "slowest": sorted(([n, round(1000 * (by_seq[seq].answered - by_seq[seq].sent), 1),
                                 round(1000 * (min(t) - by_seq[seq].sent), 1), round(1000 * (max(t) - by_seq[seq].sent), 1)]
                                for n, (seq, t) in enumerate(arrivals.items(), 1) if t), key=lambda x: -x[3])[:3],
-            "reached_nobody": [numbers[seq] for seq, t in arrivals.items() if not t],  # coalesced, or lost
+            "coalesced": [numbers[seq] for seq, t in arrivals.items() if not t],  # the publishes' numbers
             "lost": lost, "out_of_order": out_of_order, "duplicates": duplicates,
             "bad_ids": sum(s.bad_ids for s in students)}
 
@@ -505,6 +528,10 @@ def markdown(r: dict) -> str:
              f"| a publish's last follower − its first, p50 / p99 / max (ms) | {ms(p['fan_out_ms'])} | |",
              (f"| lost / out of order / duplicates (of {p['pairs']:,} follower × publish) | "
               f"{p['lost']} / {p['out_of_order']} / {p['duplicates']} | 0 / 0 / 0 |"),
+             (f"| publishes coalesced by the server (reached no follower) | {len(p['coalesced'])} "
+              f"{p['coalesced'] or ''} | 0 |"),
+             (f"| other work on the machine during the publishes (cores busy, not this benchmark's) | "
+              f"{p['other_work_cores']} of {r['cpus']} | |"),
              (f"| server CPU per follower per publish (whole tree) | {p['server_us_per_follower_publish']} µs "
               f"({p['server_cpu_s']} s in {p['wall_s']} s) | |"),
              f"| redis-server CPU per follower per publish | {p['redis_us_per_follower_publish']} µs | |",
@@ -521,6 +548,9 @@ def markdown(r: dict) -> str:
     lines += [f"| streams ended by the server / attempts refused, in all | {st['dropped']} / {st['refused']} | 0 / 0 |"]
     reasons = failed(r)
     lines += ["", "Nothing lost, reordered or refused." if not reasons else "FAILED: " + "; ".join(reasons)]
+    if p["coalesced"]:
+        lines.append(f"Coalesced: publishes {p['coalesced']} reached the server within {ROOM_PUBLISH_SECONDS} s of "
+                     "another although sent further apart (a busy machine); followers got the later state.")
     for detail in q["answer_refusals"]:
         lines.append(f"An answer refused: {detail}")
     return "\n".join(lines)
