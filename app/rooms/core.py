@@ -122,13 +122,17 @@ def state_message(room: Room) -> Message:
 
 
 def summary(question: str, values: list[float]) -> dict[str, Any]:
-    """GET …/answers: the count, min, max and median, and a histogram (NumPy's "auto" bins,
-    at most ``MAX_BINS``; one bin around the value when every answer is the same)."""
+    """GET …/answers: the count, min, max and median, and a histogram: a bar per whole number
+    when every answer is one and they span fewer than ``MAX_BINS`` (a room guessing 5 reads
+    its 4s, 5s and 6s apart), else NumPy's "auto" bins, at most ``MAX_BINS``; one bin around
+    the value when every answer is the same."""
     if not values:
         return {"question": question, "count": 0, "values_summary": None, "histogram": {"edges": [], "counts": []}}
     array = np.asarray(values, dtype=float)
     low, high = float(array.min()), float(array.max())
-    if low == high:
+    if np.array_equal(array, np.round(array)) and high - low < MAX_BINS:
+        edges = np.arange(low - 0.5, high + 1.0)
+    elif low == high:
         half = max(abs(low) * 0.05, 0.5)
         edges = np.array([low - half, low + half])
     else:

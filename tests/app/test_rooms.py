@@ -167,6 +167,18 @@ def test_a_new_question_starts_with_no_answers_and_one_value_makes_one_bin(clien
                                          "histogram": {"edges": [], "counts": []}}
 
 
+def test_whole_number_answers_get_a_bar_each(client):
+    room = Room(client)
+    room.publish("/graph", question={"id": "q1", "node": "b"})
+    for k, value in enumerate([5, 5, 4, 6, 5, 2, -1.0]):
+        room.answer("q1", f"client-{k:04d}", value)
+    histogram = room.answers("q1").json()["histogram"]
+    assert histogram == {"edges": [-1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5], "counts": [1, 0, 0, 1, 0, 1, 3, 1]}
+    room.answer("q1", "client-0007", 40)  # a span of 41 whole numbers: NumPy's bins, at most 30
+    edges = room.answers("q1").json()["histogram"]["edges"]
+    assert edges[0] == -1 and edges[-1] == 40 and len(edges) - 1 <= 30
+
+
 def test_answers_are_the_presenters_only(client):
     room = Room(client)
     room.publish("/graph", question={"id": "q1", "node": "b"})

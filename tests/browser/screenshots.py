@@ -63,8 +63,39 @@ def take(out: Path, presenter: bool = False) -> list[Path]:
                 page.screenshot(path=str(path))
             written.append(path)
             page.close()
+        written.append(room_quiz(context, out / "room-quiz.png"))
         browser.close()
     return written
+
+
+# What a room of students answers for ∂e/∂b (the engine's value is 5): most of them right.
+ANSWERS = [5, 5, 5, 5, 5, 5, 5, 4, 4, 3, 6, 2, 5, 1, 5, 3, 5, 5, 4, 6]
+
+
+def room_quiz(context, path: Path) -> Path:
+    """The lecturer's page in presenter mode after the room predicted ∂e/∂b and the step revealed it."""
+    page = context.new_page()
+    page.goto("/graph?preset=colah&step=9&presenter=1")
+    wait_ready(page)
+    page.click("[data-testid=room-start]")
+    page.wait_for_selector("[data-testid=room-qr]:not([hidden])")
+    page.keyboard.press("Escape")  # the QR code
+    page.wait_for_selector("[data-testid=quiz-ask]:enabled")
+    page.keyboard.press("q")
+    page.wait_for_selector("[data-testid=quiz-histogram]")
+    code = page.inner_text("[data-testid=room-code-value]")
+    room = page.request.get(f"/api/rooms/{code}").json()
+    for k, value in enumerate(ANSWERS):
+        page.request.post(f"/api/rooms/{code}/answers",
+                          data={"question": room["question"]["id"], "client": f"screenshot{k:04d}", "value": value})
+    page.wait_for_function("(n) => document.querySelector('[data-testid=quiz-histogram]').dataset.count === String(n)",
+                           arg=len(ANSWERS))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("[data-testid=quiz-result][data-value]")
+    page.wait_for_function("() => document.querySelector('[data-testid=quiz-histogram]').layout.shapes.length === 1")
+    page.screenshot(path=str(path))
+    page.close()
+    return path
 
 
 def main() -> None:

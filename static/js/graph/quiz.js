@@ -273,7 +273,9 @@ export class Quiz {
     const layout = {
       margin: { l: 40, r: 16, t: 28, b: 36 },
       bargap: 0.05,
-      xaxis: range.length ? { range: padded(range) } : {},
+      // The server gives whole-number answers a bar each: then every bar gets its number.
+      xaxis: { ...(range.length ? { range: padded(range) } : {}),
+        ...(widths.every((w) => w === 1) && widths.length <= 15 ? { dtick: 1 } : {}) },
       yaxis: { title: { text: '' }, rangemode: 'tozero', dtick: Math.max(1, Math.ceil(Math.max(1, ...counts) / 4)) },
       shapes,
       annotations,
