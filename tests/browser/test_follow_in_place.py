@@ -280,6 +280,16 @@ def test_trainability_a_zoom_loads_its_tiles_and_a_pixel_opens_its_curve_in_plac
     student.wait_for_function("(want) => document.querySelector('[data-testid=curve-title]').textContent === want",
                               arg=page.inner_text("[data-testid=curve-title]"))
     assert fetched(student) == ["/api/trainability/curve"]  # a pixel: its curve, over the tile on screen
+
+    page.select_option("[data-testid=model]", "surface")  # another map: a toy surface's race
+    page.wait_for_function("() => new URLSearchParams(location.search).get('model') === 'surface'")
+    wait_ready(page)
+    shows(student, page)
+    wait_ready(student)
+    assert student.input_value("[data-testid=model]") == "surface"
+    assert student.eval_on_selector(map_, ranges) == page.eval_on_selector(map_, ranges)
+    assert student.is_disabled("[data-testid=zoom-back]")  # the other map's views are no way back
+    assert student.is_hidden("[data-testid=curve-panel]")
     in_place(student)
 
 

@@ -79,6 +79,12 @@ function checkNames() {
   if (!names.includes(state.yname) || state.yname === state.xname) state.yname = names.find((n) => n !== state.xname) ?? null;
 }
 
+/** What a URL may leave to the page (on a load, or a room's view): a toy surface's axes, the whole map's view. */
+function completeFromURL() {
+  if (state.model === 'surface') checkNames();
+  if (!state.x) Object.assign(state, wholeView());
+}
+
 /** The whole map of the current model: the design's view, or a hyperparameter's slider range. */
 function wholeView() {
   if (state.model === 'tanh16') return { x: [...NETWORK_VIEW.x], y: [...NETWORK_VIEW.y] };
@@ -304,8 +310,7 @@ onUrlShow((search) => {
   state.adopt(search);
   status.messages.splice(0); // the notices are the new URL's, as on a load
   status.notice(...state.takeNotices());
-  if (state.model === 'surface') checkNames();
-  if (!state.x) Object.assign(state, wholeView());
+  completeFromURL();
   if (pixelKey() !== before.pixel) {
     session.history = [];
     curve.reset();
@@ -334,8 +339,7 @@ new Keys()
   .note(['double-click'], 'back')
   .render($('[data-component=keys]'));
 
-if (state.model === 'surface') checkNames();
-if (!state.x) Object.assign(state, wholeView());
+completeFromURL();
 status.notice(...state.takeNotices());
 load({ fromURL: true });
 status.end();
