@@ -329,3 +329,18 @@ def test_a_malformed_value_in_the_rooms_url_gives_the_notice_a_load_gives(classr
     assert student.evaluate("() => new URLSearchParams(location.search).get('depth')") == "20"
     assert student.input_value("[data-testid=activation]") == "relu"
     in_place(student)
+
+
+def test_a_wheel_zoom_on_the_map_detaches_and_scrolling_the_page_does_not(classroom):
+    page, _, _ = classroom
+    room = start_room(page, "/trainability?x=-1,4&y=1,3&seed=0&steps=100&presenter=1")
+    student = student_in(classroom, room["code"], "/trainability", viewport={"width": 1000, "height": 500})
+    notes = student.locator("main h1, main p").first.bounding_box()  # the page's own text: a wheel there scrolls
+    student.mouse.move(notes["x"] + 5, notes["y"] + 5)
+    student.mouse.wheel(0, 300)
+    student.wait_for_function("() => window.scrollY > 0")
+    assert student.get_attribute("[data-testid=follow-banner]", "data-mode") == "following"
+    box = student.locator("[data-testid=trainability-map] .nsewdrag").bounding_box()
+    student.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    student.mouse.wheel(0, -200)  # the map takes it: a zoom of the student's own
+    student.wait_for_selector("[data-testid=follow-banner][data-mode=detached]")

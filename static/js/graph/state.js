@@ -34,12 +34,9 @@ export class PageState extends UrlState {
     if (this.program !== null) this.setSource({ program: this.program }); // a program wins over a preset
   }
 
-  /** Take another URL's state (a room's lecturer's), keeping this page's presenter mode. */
   adopt(search) {
-    const { presenter } = this;
-    this.read(search);
+    super.adopt(search);
     this.readTraining(search);
-    this.presenter = presenter;
   }
 
   /** What a trace depends on: the program and the training (a change of these needs a new request). */

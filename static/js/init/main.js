@@ -169,8 +169,7 @@ const presenter = Presenter.forPage(state, () => layerPlot.drawLegend()); // the
 onUrlShow((search) => {
   const before = JSON.stringify(state.request());
   state.adopt(search);
-  status.messages.splice(0); // the notices are the new URL's, as on a load
-  notice(...limits.notices, ...state.takeNotices());
+  status.replace(...limits.notices, ...state.takeNotices());
   state.save();
   showState();
   if (JSON.stringify(state.request()) !== before) load({ fromURL: true });

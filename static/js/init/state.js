@@ -41,13 +41,6 @@ export class InitState extends UrlState {
     if (this.inits) this.checkHist();
   }
 
-  /** Show another URL of this page in place (a room's follower): read anew, presenter mode kept. */
-  adopt(search) {
-    const { presenter } = this;
-    this.read(search);
-    this.presenter = presenter;
-  }
-
   /** The URL's histogram layers must be layers of this network: else the page picks. */
   checkHist() {
     const most = this.limits.max('histograms');

@@ -5,11 +5,11 @@
 // it opens connects again and skips the state it was opened for: a new EventSource cannot
 // send Last-Event-ID, so the seq is compared here.
 //
-// Touching the page (a click or a key outside the banner and the header's tools) detaches:
-// the page becomes the student's own, from the view it shows; Re-join opens the lecturer's
-// current one. EventSource reconnects by itself after a dropped stream; after an answer
-// that is not a stream (a 503 while Redis is away) it gives up, so it is made anew, later
-// each time.
+// Touching the page (a click, a key, or a wheel that a control takes, outside the banner,
+// the quiz and the header's tools) detaches: the page becomes the student's own, from the
+// view it shows; Re-join shows the lecturer's current one. EventSource reconnects by itself
+// after a dropped stream; after an answer that is not a stream (a 503 while Redis is away)
+// it gives up, so it is made anew, later each time.
 
 import { h, replace } from './dom.js';
 import { RequestError } from './http.js';
@@ -43,6 +43,8 @@ export class Follower {
     for (const type of ['click', 'keydown']) {
       document.addEventListener(type, (event) => this.touched(event), { capture: true });
     }
+    // A wheel that a control took (the trainability map's zoom; the page's own scrolling is not taken) is a touch too.
+    document.addEventListener('wheel', (event) => { if (event.defaultPrevented) this.touched(event); });
     this.draw();
     this.connect();
   }

@@ -46,4 +46,10 @@ export class PageStatus {
     this.messages.push(...texts);
     this.notices.update(this.messages);
   }
+
+  /** Say only these lines: a room's next view in place has the notices its load would have. */
+  replace(...texts) {
+    this.messages = [];
+    this.notice(...texts);
+  }
 }

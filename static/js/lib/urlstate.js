@@ -156,6 +156,13 @@ export class UrlState {
     }
   }
 
+  /** Show another URL of this page in place (a room's follower): every field read anew, presenter mode kept. */
+  adopt(search) {
+    const { presenter } = this;
+    this.read(search);
+    if ('presenter' in this.fields) this.presenter = presenter;
+  }
+
   /** Hand the notices to whoever shows them (each is shown once). */
   takeNotices() {
     return this.notices.splice(0);

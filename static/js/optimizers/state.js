@@ -56,13 +56,6 @@ export class RaceState extends UrlState {
     if (this.meta) this.checkRace();
   }
 
-  /** Show another URL of this page in place (a room's follower): read anew, presenter mode kept. */
-  adopt(search) {
-    const { presenter } = this;
-    this.read(search);
-    this.presenter = presenter;
-  }
-
   /** The window and the noise as a pair, and the runs as objects; a value the URL garbles is left out with a notice. */
   checkRace() {
     const { limits } = this.meta;

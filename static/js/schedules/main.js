@@ -260,8 +260,7 @@ const presenter = Presenter.forPage(state, () => panels.colour(theme().colorway)
 onUrlShow((search) => {
   const before = { lr: state.lr, steps: state.steps, log: state.log, values: JSON.stringify(state.values) };
   state.adopt(search);
-  status.messages.splice(0); // the notices are the new URL's, as on a load
-  notice(...limits.notices, ...state.takeNotices());
+  status.replace(...limits.notices, ...state.takeNotices());
   state.save();
   for (const param of common) commonControls[param.name].set(state[param.name]);
   panels.set(state.schedule, state.values[state.schedule]);

@@ -70,15 +70,8 @@ export class ScheduleState extends UrlState {
     this.readParams(new URLSearchParams(search));
   }
 
-  /**
-   * Show another URL of this page in place (a room's follower): read anew, presenter mode
-   * kept. The other schedules' parameters, which no URL holds, keep what the page shows.
-   */
-  adopt(search) {
-    const { presenter } = this;
-    this.read(search);
-    this.presenter = presenter;
-  }
+  // adopt(search), UrlState's, shows a room's next view in place: the other schedules'
+  // parameters, which no URL holds, keep what the page shows.
 
   readParams(query) {
     const info = this.info;

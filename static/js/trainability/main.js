@@ -308,8 +308,7 @@ const pixelKey = () => JSON.stringify(
 onUrlShow((search) => {
   const before = { pixel: pixelKey(), view: { x: [...state.x], y: [...state.y] } };
   state.adopt(search);
-  status.messages.splice(0); // the notices are the new URL's, as on a load
-  status.notice(...state.takeNotices());
+  status.replace(...state.takeNotices());
   completeFromURL();
   if (pixelKey() !== before.pixel) {
     session.history = [];

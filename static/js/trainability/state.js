@@ -40,13 +40,6 @@ export class MapState extends UrlState {
     if (this.limits) this.checkView();
   }
 
-  /** Show another URL of this page in place (a room's follower): read anew, presenter mode kept. */
-  adopt(search) {
-    const { presenter } = this;
-    this.read(search);
-    this.presenter = presenter;
-  }
-
   /** A view must be lo < hi, at least the engine's smallest span, within its log-rate range. */
   checkView() {
     for (const axis of ['x', 'y']) {
