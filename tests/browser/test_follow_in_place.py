@@ -344,3 +344,23 @@ def test_a_wheel_zoom_on_the_map_detaches_and_scrolling_the_page_does_not(classr
     student.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     student.mouse.wheel(0, -200)  # the map takes it: a zoom of the student's own
     student.wait_for_selector("[data-testid=follow-banner][data-mode=detached]")
+
+
+def test_optimizers_a_race_the_lecturer_plays_plays_on_the_students_page_and_stops_where_it_stops(classroom):
+    page, _, _ = classroom
+    room = start_room(page, f"{RACE}&pace=30&step=40&presenter=1")
+    student = student_in(classroom, room["code"], "/optimizers", **PHONE)
+    playing = "() => document.querySelector('[data-testid=play]').dataset.playing === 'true'"
+
+    page.keyboard.press(" ")  # play, from step 40
+    page.wait_for_function(playing)
+    assert query_without_presenter(page.url)["play"] == ["1"] and query_without_presenter(page.url)["step"] == ["40"]
+    student.wait_for_function(playing)  # the student's own playback, from the same step at the same pace
+    student.wait_for_function("() => Number(document.querySelector('[data-testid=step]').textContent.split(' / ')[0]) > 40")
+
+    page.keyboard.press(" ")  # pause: the URL holds the step it stopped at
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('play')")
+    stopped = page.inner_text("[data-testid=step]")
+    student.wait_for_function(f"() => !({playing})() && document.querySelector('[data-testid=step]').textContent === '{stopped}'")
+    assert fetched(student) == []  # played and stopped on the race it had
+    in_place(student)

@@ -99,8 +99,21 @@ const scrubber = new Scrubber($('[data-testid=scrubber]'), {
     state.pace = pace;
     save();
   },
-  onStop: () => save(),
+  onPlay(from) { // written, so that a room's followers play along from the same step
+    state.step = from;
+    state.play = true;
+    save();
+  },
+  onStop() {
+    state.play = false;
+    save();
+  },
 });
+
+/** A URL that says the race is playing (a room's lecturer's, a link): play it from its step, once drawn. */
+function playAlong() {
+  if (state.play && !scrubber.playing && scrubber.last > 0) scrubber.toggle(state.step);
+}
 
 const settings = new RaceSettings($('.race-side'), meta, {
   async onSurface(id, typed) {
@@ -185,6 +198,7 @@ async function finished() {
   scrubber.update(state.step, longest);
   await draw();
   setStep(state.step);
+  playAlong();
   saveForSchedules();
   setRunning('done', 'done');
   const names = race.labels();
@@ -408,8 +422,11 @@ function follow(search) {
 function catchUp(redraw) {
   if (session.raceDue) race.runAll();
   else if (race.busy) return;
-  else if (redraw) draw().then(() => setStep(state.step));
-  else setStep(state.step);
+  else if (redraw) draw().then(() => { setStep(state.step); playAlong(); });
+  else {
+    setStep(state.step);
+    playAlong();
+  }
 }
 
 // --- start --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // updates, the "k / N" readout, play/pause and the pace (seconds the whole race plays in,
 // whatever its steps: a slow frame skips steps rather than slowing the race down).
 //
-//   const scrubber = new Scrubber(root, { paces, pace, onStep, onPace, onStop });
+//   const scrubber = new Scrubber(root, { paces, pace, onStep, onPace, onPlay, onStop });
 //   scrubber.update(step, last);   scrubber.toggle(step);   scrubber.stop();   scrubber.setPace(s);
 //
 // <body data-played="MS"> is set when a playback reaches the end: how long it took (a test hook).
@@ -14,14 +14,15 @@ export class Scrubber {
    * root: the [data-testid=scrubber] box. options: paces (the pace menu, seconds), pace
    * (the chosen one); onStep(step, { scrubbed }) the playback, or the user's slider
    * (scrubbed), moved to `step` (not clamped: the page clamps it and calls update);
-   * onPace(seconds); onStop() a playback paused or ended.
+   * onPace(seconds); onPlay(from) a playback started at step `from`; onStop() a playback
+   * paused or ended.
    */
-  constructor(root, { paces, pace, onStep, onPace, onStop }) {
+  constructor(root, { paces, pace, onStep, onPace, onPlay = () => {}, onStop }) {
     this.slider = root.querySelector('[data-testid=step-slider]');
     this.label = root.querySelector('[data-testid=step]');
     this.button = root.querySelector('[data-testid=play]');
     this.paceMenu = root.querySelector('[data-testid=speed]');
-    this.callbacks = { onStep, onPace, onStop };
+    this.callbacks = { onStep, onPace, onPlay, onStop };
     this.pace = pace;
     this.playing = false;
     this.frame = 0;
@@ -61,10 +62,12 @@ export class Scrubber {
     this.button.setAttribute('aria-label', playing ? 'Pause' : 'Play');
   }
 
+  /** End a playback (onStop is told only if one was under way). */
   stop() {
+    const was = this.playing;
     this.showPlaying(false);
     cancelAnimationFrame(this.frame);
-    this.callbacks.onStop();
+    if (was) this.callbacks.onStop();
   }
 
   /** Pause, or play from `from` to the last step in `pace` seconds (from the start if at the end). */
@@ -78,6 +81,7 @@ export class Scrubber {
     }
     delete document.body.dataset.played;
     this.showPlaying(true);
+    this.callbacks.onPlay(start);
     const perMs = this.last / (this.pace * 1000);
     let began = null;
     let shown = start;

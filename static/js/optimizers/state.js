@@ -5,7 +5,8 @@
 //   /optimizers?expr=x**2%2B10*y**2&domain=-2,2,-2,2&start=-1.2,1.2&run=…
 //
 // A custom surface (`expr`) has a window, `domain=X0,X1,Y0,Y1` (default [−2, 2]², grown to
-// hold a start outside it); `pace` is how many seconds the whole race plays in.
+// hold a start outside it); `pace` is how many seconds the whole race plays in; `play=1`:
+// it is playing from `step` (a room's followers play along; a link plays once drawn).
 // A run is `OPTIMIZER,NAME=VALUE,…`: the optimizer's hyperparameters by name,
 // `schedule=ID` and its parameters prefixed `s.`, a list as values joined by `|`
 // (`s.boundaries=200|400`), `color=RRGGBB` and `hide=1` for how it is drawn, and
@@ -44,6 +45,7 @@ export class RaceState extends UrlState {
       pace: field.float({ default: DEFAULT_PACE, choices: PACES, label: 'pace' }),
       view: field.string({ default: 'contour', choices: ['contour', '3d'] }),
       arrows: field.bool(),
+      play: field.bool(),
       presenter: field.bool(),
     }, search);
     Object.defineProperty(this, 'meta', { value: meta });
