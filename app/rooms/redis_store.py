@@ -145,8 +145,13 @@ class RedisStore(Store):
         self.message = (f"rooms are unavailable: their Redis ({shown(url)}) does not answer; pages work as usual, "
                         "and rooms come back once Redis does")
         common = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "socket_keepalive": True}
-        # Requests retry twice at once; then 503, and the page tries again.
-        self.redis = aioredis.Redis.from_url(url, retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2), **common)
+        # Requests retry twice at once; then 503, and the page tries again. A crowd's requests
+        # (300 answers at once, every quiet stream's room check) wait up to 2 s for one of the
+        # pool's connections: redis-py's default pool refuses the 101st command in flight
+        # (MaxConnectionsError), which would answer 503 and end streams.
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=2.0,
+                                                        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2), **common)
+        self.redis = aioredis.Redis.from_pool(pool)
         # The subscriber never retries by itself: a lost connection must end the followers' streams.
         self.subscriber = aioredis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), health_check_interval=5,
                                                   **common)
@@ -159,6 +164,7 @@ class RedisStore(Store):
         self._confirmed: dict[str, asyncio.Event] = {}
         self._stale: set[str] = set()  # rooms whose followers count this process must rewrite once Redis is back
         self._pubsub = None
+        self._counting = asyncio.Lock()  # _count's writes, one at a time
         self._listener: asyncio.Task | None = None
         self._ready: asyncio.Event | None = None
 
@@ -227,13 +233,15 @@ class RedisStore(Store):
             return sum(int(v) for v in await self.redis.hvals(followers_key(code)))
 
     async def _count(self, code: str) -> None:
-        """Write this process's number of followers of the room."""
-        local = len(self._local.get(code, ()))
-        if local:
-            await self.redis.hset(followers_key(code), self.token, local)
-            await self.redis.expire(followers_key(code), ROOM_IDLE_SECONDS)
-        else:
-            await self.redis.hdel(followers_key(code), self.token)
+        """Write this process's number of followers of the room. One write at a time, each
+        counting as it is sent: two concurrent writes may reach Redis in either order."""
+        async with self._counting:
+            local = len(self._local.get(code, ()))
+            if local:
+                await self.redis.hset(followers_key(code), self.token, local)
+                await self.redis.expire(followers_key(code), ROOM_IDLE_SECONDS)
+            else:
+                await self.redis.hdel(followers_key(code), self.token)
 
     @asynccontextmanager
     async def follow(self, code: str):

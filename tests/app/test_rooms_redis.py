@@ -7,6 +7,7 @@ Without redis-server these tests skip with the reason; with CI set they fail ins
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
@@ -254,3 +255,28 @@ def test_the_subscriber_reconnects_with_backoff(redis_server):
             await store.close()
 
     assert asyncio.run(scenario()) == Message("state", 5, {"seq": 5, "url": "/graph"})
+
+
+def test_a_crowd_at_once_waits_for_a_connection_rather_than_503(redis_server):
+    """300 students answering, or 300 quiet streams checking their room, in the same instant:
+    each command waits for one of the pool's connections (redis-py's default pool refused
+    the 101st with a 503, which ended streams), and every follower is counted."""
+
+    async def scenario() -> tuple[list, list, int]:
+        store = RedisStore(redis_server.url)
+        try:
+            assert await store.create(Record(code="ABCDEF", key_hash="x", expires_at=time.time() + 60))
+            await store.update("ABCDEF", "/graph", {"id": "q1", "node": "b", "element": None, "prompt": ""})
+            loads = await asyncio.gather(*(store.load("ABCDEF") for _ in range(300)), return_exceptions=True)
+            answers = await asyncio.gather(*(store.answer("ABCDEF", "q1", f"client-{k:04d}", float(k))
+                                             for k in range(300)), return_exceptions=True)
+            async with contextlib.AsyncExitStack() as streams:
+                await asyncio.gather(*(streams.enter_async_context(store.follow("ABCDEF")) for _ in range(150)))
+                counted = await store.followers("ABCDEF")
+            return loads, answers, counted
+        finally:
+            await store.close()
+
+    loads, answers, counted = asyncio.run(scenario())
+    assert [x for x in loads + answers if isinstance(x, BaseException)] == []
+    assert sorted(answers) == list(range(1, 301)) and counted == 150
