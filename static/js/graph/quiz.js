@@ -45,17 +45,18 @@ export class Quiz {
     Object.assign(this, { el, trace, step });
     this.room = null;
     this.role = null;
-    this.asked = null; // presenter: {question, element, revealed: null | {value}}
+    this.asked = null; // presenter: {question, index, sent, summary, revealed: null | {value}}
     this.open = null; // student: the question event, and then its reveal
     this.mine = new Map(); // student: question id → the value this tab sent
     this.poll = null;
     this.counter = 0;
+    this.note = ''; // a line for the presenter, said once
     onRoom((room) => this.attach(room));
   }
 
   attach(room) {
     this.room = room;
-    this.role = typeof room.ask === 'function' ? 'presenter' : 'student';
+    this.role = room.role;
     if (this.role === 'presenter') {
       room.onQuestion = (question, closed) => this.presenterChanged(question, closed);
     } else {
@@ -97,7 +98,7 @@ export class Quiz {
       element: index.length ? index : null,
       prompt: `Predict ${this.prompt(node, index)}`,
     };
-    this.asked = { question, index, count: 0, revealed: null, summary: null, sent: false };
+    this.asked = { question, index, sent: false, summary: null, revealed: null };
     this.room.ask(question);
     this.draw();
     return true;

@@ -49,6 +49,8 @@ export class Follower {
     this.connect();
   }
 
+  get role() { return 'student'; }
+
   /** Is the room still there to follow (detached or not)? */
   get open() {
     return !['ended', 'missing'].includes(this.mode);

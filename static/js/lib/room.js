@@ -123,6 +123,8 @@ class PresenterRoom {
     this.refresh();
   }
 
+  get role() { return 'presenter'; }
+
   /** Publish the page's URL soon: at most one request in flight, one per publish interval. */
   schedule() {
     if (this.ended || !this.followable || this.timer !== null || this.sending || this.interval === Infinity) {
