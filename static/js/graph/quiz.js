@@ -33,7 +33,7 @@ export function readAnswer(text) {
 
 /** Is a student's answer the engine's value (to the 3 significant figures a guess is written in)? */
 export function matches(answer, value) {
-  return Math.abs(answer - value) <= 5e-3 * Math.max(Math.abs(value), 1e-12) || answer === value;
+  return answer === value || Math.abs(answer - value) <= 5e-3 * Math.abs(value);
 }
 
 export class Quiz {
