@@ -61,14 +61,16 @@ def webkit() -> Iterator:
     options = Options()
     options.add_argument("--automation")
     service = Service(executable_path=DRIVER, env={**os.environ, "DISPLAY": f":{display}"})
-    with warnings.catch_warnings():  # Selenium's own WebKitGTK class uses an argument Selenium deprecates
-        warnings.filterwarnings("ignore", "setting remote_server_addr", DeprecationWarning)
-        driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(390, 844)  # a phone's layout (GTK keeps the window at least ~450 px wide)
     try:
-        yield driver
-    finally:
-        driver.quit()
+        with warnings.catch_warnings():  # Selenium's own WebKitGTK class uses an argument Selenium deprecates
+            warnings.filterwarnings("ignore", "setting remote_server_addr", DeprecationWarning)
+            driver = webdriver.WebKitGTK(options=options, service=service)
+        try:
+            driver.set_window_size(390, 844)  # a phone's layout (GTK keeps the window at least ~450 px wide)
+            yield driver
+        finally:
+            driver.quit()
+    finally:  # the virtual screen goes too, even when the driver could not start
         screen.terminate()
         screen.wait(10)
 
